@@ -1,0 +1,98 @@
+"""Text to tree to page: parse HTML robustly and read the page-level facts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from .blocks import Block, Frames, blockify
+from .decode import decode_html
+
+# Title separators that sites append their name with: "Story title | Site".
+_TITLE_SUFFIX = re.compile(r"\s+[|\u2013\u2014\-:·•»]\s+[^|\u2013\u2014\-:·•»]{2,40}$")
+
+
+class ParseError(ValueError):
+    """The input could not be read as an HTML page."""
+
+
+@dataclass(slots=True)
+class Page:
+    """A parsed page: its blocks, their frames and its metadata."""
+
+    blocks: list[Block]
+    frames: Frames
+    title: str
+    url: str | None
+    lang: str | None
+
+
+def _parser() -> lxml.html.HTMLParser:
+    return lxml.html.HTMLParser(
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        default_doctype=False,
+    )
+
+
+_PARSER = _parser()
+
+
+def parse_tree(html: str | bytes):
+    """Decode (if bytes) and parse a page into an lxml tree; None for an empty document."""
+    text = decode_html(html)
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=_PARSER)
+    except etree.ParserError as error:
+        if "empty" in str(error).lower():
+            return None
+        raise ParseError(f"cannot parse HTML: {error}") from error
+    except ValueError as error:
+        raise ParseError(f"cannot parse HTML: {error}") from error
+
+
+def _first(root, xpath: str) -> str | None:
+    for value in root.xpath(xpath):
+        value = " ".join(str(value).split())
+        if value:
+            return value
+    return None
+
+
+def page_title(root) -> str:
+    """The page's title: og:title, else the first <h1>, else <title> minus a site suffix."""
+    title = _first(root, "//meta[@property='og:title' or @name='twitter:title']/@content")
+    if title:
+        return title
+    for heading in root.iter("h1"):
+        text = " ".join(heading.text_content().split())
+        if text:
+            return text
+    title = _first(root, "//title/text()") or ""
+    return _TITLE_SUFFIX.sub("", title)
+
+
+def page_url(root) -> str | None:
+    return _first(root, "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+
+
+def read_page(html: str | bytes) -> Page:
+    """Parse a page and cut it into blocks (none for an empty document)."""
+    root = parse_tree(html)
+    if root is None:
+        return Page(blocks=[], frames=Frames(), title="", url=None, lang=None)
+    blocks, frames = blockify(root)
+    return Page(
+        blocks=blocks,
+        frames=frames,
+        title=page_title(root),
+        url=page_url(root),
+        lang=root.get("lang"),
+    )
