@@ -1,0 +1,59 @@
+"""The whole pipeline in one object: bytes → tree → blocks → matrix → labels → article."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .article import Article, render
+from .classify import BlockClassifier
+from .features import featurize
+from .model_io import load_model
+from .page import Page, read_page
+
+
+class Extractor:
+    """A loaded model, ready to clean many pages.
+
+    ``model`` is a path to a saved model, a fitted BlockClassifier, or None for the
+    model shipped with the package. ``threshold`` overrides the model's own.
+    """
+
+    def __init__(
+        self, model: str | Path | BlockClassifier | None = None, threshold: float | None = None
+    ) -> None:
+        self.model = model if isinstance(model, BlockClassifier) else load_model(model)
+        self.threshold = self.model.threshold if threshold is None else threshold
+
+    def probabilities(self, page: Page) -> np.ndarray:
+        """P(content) for each of the page's blocks."""
+        return self.model.content_probability(featurize(page.blocks, page.frames))
+
+    def article(self, html: str | bytes) -> Article:
+        """The page's main content as an Article (title, kept blocks, probabilities)."""
+        page = read_page(html)
+        probabilities = self.probabilities(page)
+        keep = probabilities >= self.threshold
+        return Article(
+            title=page.title,
+            url=page.url,
+            blocks=[b for b, k in zip(page.blocks, keep) if k],
+            probabilities=[float(p) for p, k in zip(probabilities, keep) if k],
+        )
+
+    def extract(self, html: str | bytes, format: str = "text") -> str:
+        """The page's main content in ``format``: text, markdown, html or json."""
+        return render(self.article(html), format)
+
+
+@lru_cache(maxsize=1)
+def default_extractor() -> Extractor:
+    """The shipped model, loaded once per process on first use."""
+    return Extractor()
+
+
+def extract(html: str | bytes, format: str = "text") -> str:
+    """Clean one page with the shipped model: its main content in ``format``."""
+    return default_extractor().extract(html, format)

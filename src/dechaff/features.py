@@ -1,0 +1,346 @@
+"""Blocks to matrix: every block becomes a row of named numeric features.
+
+``FEATURE_NAMES`` is the one list of what the model sees, in column order. The
+groups, in that order:
+
+- ``text.*``: the block's own text statistics (words, characters, link density...).
+- ``cue.*``: boilerplate phrases in the block's text (copyright, cookies, sign-up...).
+- ``kind.*``, ``tag.*``: what kind of block it is and which element owns it.
+- ``in.*``: semantic context from the ancestors (main, article, nav, footer, roles).
+- ``cls.*`` / ``anc.*``: words in the class/id/role/itemprop of the block's own
+  elements / of any ancestor. Ancestors carry most of the signal (dragnet).
+- ``pos.*``: place in the page and depth in the tree.
+- ``nb.*``: the same text statistics for the neighbouring blocks, and a window.
+- ``box.*``: the containers above the block: their share of the page's words and
+  their link density, so the model can see the region a block belongs to.
+- ``page.*``: page-level size and link density.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from .blocks import Block, Frames
+
+# Stems matched against the tokens of class, id, role and itemprop values. A stem of
+# three or more letters matches tokens that start with it ("nav" matches
+# "navigation"); a longer stem also matches inside a token ("sidebar" in
+# "leftsidebar"). Two-letter stems must equal a token ("ad" but not "header").
+CLASS_WORDS = tuple(
+    """nav menu header footer sidebar side aside widget banner breadcrumb crumb cookie
+    consent gdpr modal popup overlay dialog newsletter subscri signup login regist account
+    search share social facebook twitter follow related recommend popular trending most
+    more promo sponsor ad ads advert dfp outbrain taboola comment reply disqus respond
+    author byline bio avatar meta date time tag categor label toc pagination pager next prev
+    skip hidden sr visually logo brand copyright legal contact cta button btn form donat
+    support cart price rating review card teaser thumb list grid item feed caption credit
+    figure image photo gallery video tool print mail article post entry content body main
+    text story blog prose markdown rte rich detail description page section container
+    wrapper inner wrap row col lead summary excerpt intro headline title heading hentry
+    single thread message question answer product recipe ingredient instruction step doc
+    faq topic""".split()
+)
+CONTEXT_TAGS = (
+    "main article nav aside footer header form li table figure blockquote noscript a "
+    "section dl details".split()
+)
+ROLES = "navigation main banner contentinfo complementary article dialog menu search".split()
+OWNER_TAGS = (
+    "p div li tr h1 h2 h3 h4 h5 h6 pre blockquote dd dt figcaption section article header "
+    "footer nav aside form body noscript caption".split()
+)
+KINDS = ("heading", "paragraph", "item", "row", "code", "quote")
+# Boilerplate phrases that recur across sites and languages' English pages.
+TEXT_CUES = {
+    "copyright": r"©|\bcopyright\b|all rights reserved",
+    "cookie": r"\bcookies?\b|\bconsent\b",
+    "signup": r"\bsubscribe|\bnewsletter|\bsign[ -]?up\b|\bregister\b",
+    "login": r"\blog[ -]?in\b|\bsign[ -]?in\b|\blog[ -]?out\b|\bmy account\b",
+    "share": r"\bshare\b|\btweet\b|\bfollow us\b|\bpin it\b",
+    "more": r"\bread more\b|\bcontinue reading\b|\bsee (?:all|more)\b|\bview (?:all|more)\b",
+    "ad": r"\badvertis|\bsponsored\b|\bpromoted\b",
+    "legal": r"\bprivacy\b|\bterms\b|\bdisclaimer\b",
+    "comment": r"\bcomments?\b|\breply\b|\bleave a\b",
+    "date": r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
+    r"|\b\d{1,2}:\d{2}\b|\b\d{4}-\d{2}-\d{2}\b|\bago\b",
+    "byline": r"^by\b|\bauthor",
+}
+NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
+WINDOW = 3  # blocks on each side for the windowed averages
+CONTAINER_LEVELS = 3  # parent, grandparent, great-grandparent of the owner
+
+_TEXT_STATS = (
+    "log_words", "log_chars", "link_density", "avg_word_len", "punct_ratio", "digit_ratio",
+    "upper_ratio", "cap_words", "ends_sentence", "sentences", "lines",
+)
+_CUE_PATTERNS = {k: re.compile(v, re.IGNORECASE) for k, v in TEXT_CUES.items()}
+_PUNCT = re.compile(r"[.,;:!?]")
+_DIGIT = re.compile(r"\d")
+_UPPER = re.compile(r"[A-Z]")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?:\s|$)")
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[A-Z])")
+
+
+def _names() -> tuple[str, ...]:
+    names = [f"text.{s}" for s in _TEXT_STATS]
+    names += [f"cue.{c}" for c in TEXT_CUES]
+    names += [f"kind.{k}" for k in KINDS] + ["kind.heading_level", "kind.list_depth"]
+    names += [f"tag.{t}" for t in OWNER_TAGS] + ["tag.other"]
+    names += [f"in.{t}" for t in CONTEXT_TAGS] + [f"in.role_{r}" for r in ROLES]
+    names += ["in.itemprop_articlebody"]
+    names += [f"cls.{w}" for w in CLASS_WORDS] + [f"anc.{w}" for w in CLASS_WORDS]
+    names += ["pos.block", "pos.words_before", "pos.depth", "pos.rel_depth"]
+    for offset in NEIGHBOUR_OFFSETS:
+        names += [f"nb.{offset:+d}.log_words", f"nb.{offset:+d}.link_density"]
+        names += [f"nb.{offset:+d}.heading", f"nb.{offset:+d}.same_parent"]
+    names += ["nb.window_log_words", "nb.window_link_density"]
+    for level in range(1, CONTAINER_LEVELS + 1):
+        names += [f"box.{level}.word_share", f"box.{level}.link_density"]
+        names += [f"box.{level}.log_blocks"]
+    names += ["page.log_words", "page.log_blocks", "page.link_density"]
+    return tuple(names)
+
+
+FEATURE_NAMES: tuple[str, ...] = _names()
+
+
+@lru_cache(maxsize=65536)
+def _class_mask(attrs: str) -> int:
+    """Bit i set when CLASS_WORDS[i] occurs in an element's class/id/role/itemprop."""
+    if not attrs:
+        return 0
+    tokens = [t for t in _TOKEN_SPLIT.split(attrs) if t]
+    tokens = [t.lower() for t in tokens]
+    joined = "-".join(tokens)
+    mask = 0
+    for i, word in enumerate(CLASS_WORDS):
+        if len(word) <= 2:
+            hit = word in tokens
+        elif len(word) >= 5:
+            hit = word in joined
+        else:
+            hit = any(t.startswith(word) for t in tokens)
+        if hit:
+            mask |= 1 << i
+    return mask
+
+
+_CONTEXT_BITS = {t: 1 << i for i, t in enumerate(CONTEXT_TAGS)}
+_ROLE_BITS = {r: 1 << (len(CONTEXT_TAGS) + i) for i, r in enumerate(ROLES)}
+_ARTICLEBODY_BIT = 1 << (len(CONTEXT_TAGS) + len(ROLES))
+_N_CONTEXT = len(CONTEXT_TAGS) + len(ROLES) + 1
+
+
+def _own_context(tag: str, attrs: str) -> int:
+    bits = _CONTEXT_BITS.get(tag, 0)
+    if attrs:
+        lowered = attrs.lower()
+        for role, bit in _ROLE_BITS.items():
+            if role in lowered:
+                bits |= bit
+        if "articlebody" in lowered:
+            bits |= _ARTICLEBODY_BIT
+    return bits
+
+
+class _FrameFacts:
+    """Cumulative (self-and-ancestors) class and context masks, computed on demand."""
+
+    def __init__(self, frames: Frames) -> None:
+        self.frames = frames
+        n = len(frames.tags)
+        self.own: list[int | None] = [None] * n
+        self.cum_class: list[int | None] = [None] * n
+        self.cum_context: list[int | None] = [None] * n
+        self.depth: list[int | None] = [None] * n
+
+    def own_class(self, index: int) -> int:
+        value = self.own[index]
+        if value is None:
+            value = self.own[index] = _class_mask(self.frames.attrs[index])
+        return value
+
+    def fill(self, index: int) -> None:
+        """Compute the cumulative facts of ``index`` and its unfilled ancestors."""
+        chain = []
+        while index >= 0 and self.cum_class[index] is None:
+            chain.append(index)
+            index = self.frames.parents[index]
+        cls, ctx, depth = (0, 0, 0) if index < 0 else (
+            self.cum_class[index], self.cum_context[index], self.depth[index]
+        )
+        for i in reversed(chain):
+            cls |= self.own_class(i)
+            ctx |= _own_context(self.frames.tags[i], self.frames.attrs[i])
+            depth += 1
+            self.cum_class[i], self.cum_context[i], self.depth[i] = cls, ctx, depth
+
+
+def _unpack(masks: list[int], width: int) -> np.ndarray:
+    """Rows of bit flags, ``width`` columns, from Python integer bitmasks."""
+    out = np.zeros((len(masks), width), dtype=np.float32)
+    for chunk in range(0, width, 64):
+        part = np.array([(m >> chunk) & 0xFFFFFFFFFFFFFFFF for m in masks], dtype=np.uint64)
+        bits = (part[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+        take = min(64, width - chunk)
+        out[:, chunk : chunk + take] = bits[:, :take]
+    return out
+
+
+def _text_stats(blocks: list[Block]) -> np.ndarray:
+    rows = np.zeros((len(blocks), len(_TEXT_STATS)), dtype=np.float32)
+    for i, block in enumerate(blocks):
+        text = block.text
+        chars = len(text)
+        tokens = text.split()
+        n_words = len(tokens)
+        caps = sum(1 for t in tokens if t[0].isupper())
+        rows[i] = (
+            np.log1p(n_words),
+            np.log1p(chars),
+            block.link_chars / chars,
+            (chars - n_words + 1) / n_words,
+            len(_PUNCT.findall(text)) / chars,
+            len(_DIGIT.findall(text)) / chars,
+            len(_UPPER.findall(text)) / chars,
+            caps / n_words,
+            text[-1] in ".!?\"”’)",
+            np.log1p(len(_SENTENCE_END.findall(text))),
+            text.count("\n") + 1,
+        )
+    return rows
+
+
+def _cues(blocks: list[Block]) -> np.ndarray:
+    rows = np.zeros((len(blocks), len(_CUE_PATTERNS)), dtype=np.float32)
+    for j, pattern in enumerate(_CUE_PATTERNS.values()):
+        for i, block in enumerate(blocks):
+            if len(block.text) < 400 and pattern.search(block.text):
+                rows[i, j] = 1.0
+    return rows
+
+
+def _one_hot(values: list[str], vocabulary: tuple[str, ...], other: bool) -> np.ndarray:
+    index = {v: i for i, v in enumerate(vocabulary)}
+    out = np.zeros((len(values), len(vocabulary) + other), dtype=np.float32)
+    for row, value in enumerate(values):
+        column = index.get(value, len(vocabulary) if other else -1)
+        if column >= 0:
+            out[row, column] = 1.0
+    return out
+
+
+def _shift(column: np.ndarray, offset: int, fill: float = 0.0) -> np.ndarray:
+    out = np.full_like(column, fill)
+    if offset > 0:
+        out[:-offset] = column[offset:]
+    elif offset < 0:
+        out[-offset:] = column[:offset]
+    return out
+
+
+def _window_mean(column: np.ndarray, radius: int) -> np.ndarray:
+    padded = np.concatenate([[0.0], np.cumsum(column, dtype=np.float64)])
+    n = len(column)
+    lo = np.clip(np.arange(n) - radius, 0, n)
+    hi = np.clip(np.arange(n) + radius + 1, 0, n)
+    return ((padded[hi] - padded[lo]) / (hi - lo)).astype(np.float32)
+
+
+def _containers(blocks: list[Block], frames: Frames, words: np.ndarray, links: np.ndarray):
+    """Per block and container level: the container's word share, link density, blocks."""
+    n_frames = len(frames.tags)
+    word_sum = np.zeros(n_frames)
+    link_sum = np.zeros(n_frames)
+    block_count = np.zeros(n_frames)
+    chains = []
+    for i, block in enumerate(blocks):
+        chain = list(frames.ancestors(block.owner))
+        chains.append(chain)
+        word_sum[chain] += words[i]
+        link_sum[chain] += links[i]
+        block_count[chain] += 1
+    total = max(words.sum(), 1.0)
+    out = np.zeros((len(blocks), 3 * CONTAINER_LEVELS), dtype=np.float32)
+    for i, chain in enumerate(chains):
+        for level in range(1, CONTAINER_LEVELS + 1):
+            frame = chain[min(level, len(chain) - 1)]
+            column = 3 * (level - 1)
+            out[i, column] = word_sum[frame] / total
+            out[i, column + 1] = link_sum[frame] / max(word_sum[frame], 1.0)
+            out[i, column + 2] = np.log1p(block_count[frame])
+    return out
+
+
+def featurize(blocks: list[Block], frames: Frames) -> np.ndarray:
+    """The feature matrix of a page's blocks: one row per block, FEATURE_NAMES columns."""
+    n = len(blocks)
+    if n == 0:
+        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+    facts = _FrameFacts(frames)
+    self_masks, anc_masks, contexts, depths = [], [], [], []
+    for block in blocks:
+        own = block.owner
+        facts.fill(own)
+        cls_self = facts.own_class(own)
+        cls_anc = facts.cum_class[own]
+        context = facts.cum_context[own]
+        for frame in block.text_frames:
+            facts.fill(frame)
+            cls_self |= facts.own_class(frame)
+            cls_anc |= facts.cum_class[frame]
+            context |= facts.cum_context[frame]
+        self_masks.append(cls_self)
+        anc_masks.append(cls_anc)
+        contexts.append(context)
+        depths.append(facts.depth[own])
+
+    text = _text_stats(blocks)
+    log_words = text[:, 0]
+    link_density = text[:, 2]
+    words = np.expm1(log_words).astype(np.float64)
+    link_words = words * link_density
+    kinds = [b.kind for b in blocks]
+    heading = np.array([k == "heading" for k in kinds], dtype=np.float32)
+    parents = np.array([frames.parents[b.owner] for b in blocks])
+    depth = np.array(depths, dtype=np.float32)
+    total_words = max(words.sum(), 1.0)
+    before = (np.cumsum(words) - words) / total_words
+
+    neighbours = []
+    for offset in NEIGHBOUR_OFFSETS:
+        same_parent = (_shift(parents.astype(np.float32), offset, -2.0) == parents)
+        neighbours += [
+            _shift(log_words, offset),
+            _shift(link_density, offset),
+            _shift(heading, offset),
+            same_parent.astype(np.float32),
+        ]
+    neighbours += [
+        np.log1p(_window_mean(words, WINDOW)),
+        _window_mean(link_density, WINDOW),
+    ]
+    page_row = [np.log1p(total_words), np.log1p(n), link_words.sum() / total_words]
+
+    matrix = np.hstack([
+        text,
+        _cues(blocks),
+        _one_hot(kinds, KINDS, other=False),
+        np.array([[b.level if b.kind == "heading" else 0,
+                   b.level if b.kind == "item" else 0] for b in blocks], dtype=np.float32),
+        _one_hot([frames.tags[b.owner] for b in blocks], tuple(OWNER_TAGS), other=True),
+        _unpack(contexts, _N_CONTEXT),
+        _unpack(self_masks, len(CLASS_WORDS)),
+        _unpack(anc_masks, len(CLASS_WORDS)),
+        np.column_stack([
+            np.arange(n) / n, before, np.log1p(depth), depth / max(depth.max(), 1.0),
+        ]),
+        np.column_stack(neighbours),
+        _containers(blocks, frames, words, link_words),
+        np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
+    ]).astype(np.float32)
+    assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
+    return matrix
