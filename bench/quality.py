@@ -17,7 +17,14 @@ import time
 from datetime import date
 
 from dechaff.evaluate import format_summary, score_page, summarize
-from dechaff.train import TrainConfig, cross_validate, load_pages, oracle, score
+from dechaff.train import (
+    TrainConfig,
+    best_threshold,
+    cross_validate,
+    load_pages,
+    oracle,
+    score,
+)
 
 
 def _trafilatura(html: str) -> str:
@@ -70,8 +77,10 @@ def main() -> int:
     print(f"# Quality on {args.data} ({len(pages)} pages), {date.today()}\n")
     config = TrainConfig(folds=args.folds)
     oof = cross_validate(pages, config, progress=False)
-    print(format_summary(summarize(score(pages, oof, config.threshold)),
-                         f"dechaff, out-of-fold ({args.folds} folds grouped by domain)"))
+    threshold = best_threshold(pages, oof)
+    print(format_summary(summarize(score(pages, oof, threshold)),
+                         f"dechaff, out-of-fold ({args.folds} folds grouped by domain), "
+                         f"threshold {threshold}"))
     print()
     print(format_summary(summarize(oracle(pages)), "label ceiling (aligned labels)"))
     for name in filter(None, args.peers.split(",")):

@@ -202,7 +202,7 @@ class _Walker:
         self.add_text(element.text, frame)
 
     def end(self, tag: str) -> None:
-        frame = self.stack.pop()
+        self.stack.pop()
         self.marked.pop()
         if tag == "a":
             self.links -= 1

@@ -33,10 +33,12 @@ def _train(args: argparse.Namespace) -> int:
     from .evaluate import format_summary
     from .train import TrainConfig, train
 
-    config = TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs)
+    config = TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs,
+                         threshold=args.threshold)
     report = train(args.data, args.out, config, progress=not args.quiet)
     print(format_summary(report["cross_validation"],
-                         f"{config.folds}-fold cross-validation, grouped by domain"))
+                         f"{config.folds}-fold cross-validation, grouped by domain, "
+                         f"threshold {report['threshold']}"))
     oracle = report["oracle"]
     print(f"\nlabel ceiling (oracle keeps the blocks labeled content): F1 {oracle['f1']:.3f}")
     if args.out:
@@ -81,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")
+    train.add_argument("--threshold", type=float, default=None,
+                       help="the model's threshold (default: the best out-of-fold one)")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.set_defaults(run=_train)
 

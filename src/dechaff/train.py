@@ -21,6 +21,9 @@ from .features import FEATURE_NAMES, featurize
 from .model_io import save_model
 from .page import read_page
 
+# Thresholds tried when `train` picks the one with the best out-of-fold mean F1.
+THRESHOLD_GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.2 … 0.7
+
 
 @dataclass(slots=True)
 class TrainConfig:
@@ -34,9 +37,9 @@ class TrainConfig:
     max_leaf_nodes: int = 31
     min_samples_leaf: int = 40
     l2_regularization: float = 1.0
-    threshold: float = 0.5
+    threshold: float | None = None  # None: the out-of-fold best on THRESHOLD_GRID
 
-    def model(self) -> BlockClassifier:
+    def model(self, threshold: float = 0.5) -> BlockClassifier:
         return BlockClassifier(
             feature_names=FEATURE_NAMES,
             max_iter=self.max_iter,
@@ -44,7 +47,7 @@ class TrainConfig:
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
-            threshold=self.threshold,
+            threshold=threshold,
             random_state=self.seed,
         )
 
@@ -143,6 +146,13 @@ def cross_validate(pages: list[PageData], config: TrainConfig,
     return out
 
 
+def best_threshold(pages: list[PageData], probabilities: list[np.ndarray]) -> float:
+    """The threshold on THRESHOLD_GRID with the best mean per-page F1."""
+    def mean_f1(threshold: float) -> float:
+        return float(np.mean([r.f1 for r in score(pages, probabilities, threshold)]))
+    return max(THRESHOLD_GRID, key=mean_f1)
+
+
 def oracle(pages: list[PageData]) -> list[PageResult]:
     """Scores of keeping exactly the blocks labeled content: the labels' own ceiling."""
     return score(pages, [p.y.astype(float) for p in pages], 0.5)
@@ -156,14 +166,18 @@ def train(directories: list[str | Path], out: str | Path | None,
     if len({p.domain for p in pages}) < config.folds:
         raise ValueError(f"cross-validation needs at least {config.folds} domains")
     oof = cross_validate(pages, config, progress)
+    threshold = config.threshold
+    if threshold is None:
+        threshold = best_threshold(pages, oof)
     report = {
         "pages": len(pages),
         "blocks": int(sum(len(p.blocks) for p in pages)),
-        "cross_validation": summarize(score(pages, oof, config.threshold)),
+        "threshold": threshold,
+        "cross_validation": summarize(score(pages, oof, threshold)),
         "oracle": summarize(oracle(pages))["overall"],
     }
     if out is not None:
-        model = config.model().fit(*stack(pages))
+        model = config.model(threshold).fit(*stack(pages))
         save_model(model, out, {
             "training": {
                 "data": [Path(d).name for d in directories],
