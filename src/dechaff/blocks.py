@@ -70,7 +70,7 @@ class Frames:
 
     tags: list[str] = field(default_factory=list)
     parents: list[int] = field(default_factory=list)
-    attrs: list[str] = field(default_factory=list)  # "class id role itemprop", lowercased
+    attrs: list[str] = field(default_factory=list)  # "class id role itemprop" values
     elements: list = field(default_factory=list)
 
     def add(self, element, tag: str, parent: int) -> int:

@@ -81,7 +81,7 @@ _PUNCT = re.compile(r"[.,;:!?]")
 _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[A-Z]")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?:\s|$)")
-_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[A-Z])")
+_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 
 
 def _names() -> tuple[str, ...]:

@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+
+from dechaff.features import CLASS_WORDS, FEATURE_NAMES, _class_mask, featurize
+from dechaff.page import read_page
+
+PAGE = """<html><body>
+<nav class="primary-nav"><ul><li><a href="/">Home</a></li><li><a href="/n">News</a></li></ul></nav>
+<article class="post"><h2>A heading</h2>
+<p>The first paragraph of the story has several words, and a comma.</p>
+<p>A second paragraph, with <a href="#">a link</a> in it.</p></article>
+<footer class="site-footer"><p>© 2026 Example. All rights reserved.</p></footer>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def page():
+    return read_page(PAGE)
+
+
+@pytest.fixture(scope="module")
+def matrix(page):
+    return featurize(page.blocks, page.frames)
+
+
+def value(matrix, row: int, name: str) -> float:
+    return float(matrix[row, FEATURE_NAMES.index(name)])
+
+
+def test_feature_names_are_unique():
+    assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES))
+
+
+def test_matrix_has_one_row_per_block_and_a_column_per_name(page, matrix):
+    assert matrix.shape == (len(page.blocks), len(FEATURE_NAMES))
+    assert matrix.dtype == np.float32
+    assert np.isfinite(matrix).all()
+
+
+def test_empty_page_gives_an_empty_matrix():
+    empty = read_page("")
+    assert featurize(empty.blocks, empty.frames).shape == (0, len(FEATURE_NAMES))
+
+
+def test_menu_link_features(page, matrix):
+    home = [b.text for b in page.blocks].index("Home")
+    assert value(matrix, home, "text.link_density") == 1.0
+    assert value(matrix, home, "in.nav") == 1.0
+    assert value(matrix, home, "anc.nav") == 1.0
+    assert value(matrix, home, "in.article") == 0.0
+    assert value(matrix, home, "kind.item") == 1.0
+
+
+def test_article_paragraph_features(page, matrix):
+    row = 3  # "The first paragraph ..."
+    assert page.blocks[row].text.startswith("The first paragraph")
+    assert value(matrix, row, "in.article") == 1.0
+    assert value(matrix, row, "anc.post") == 1.0
+    assert value(matrix, row, "text.link_density") == 0.0
+    assert value(matrix, row, "text.log_words") == pytest.approx(np.log1p(12))
+    assert value(matrix, row, "tag.p") == 1.0
+    assert value(matrix, row, "nb.-1.heading") == 1.0  # preceded by the heading
+
+
+def test_footer_features(page, matrix):
+    row = len(page.blocks) - 1
+    assert value(matrix, row, "in.footer") == 1.0
+    assert value(matrix, row, "anc.footer") == 1.0
+    assert value(matrix, row, "cue.copyright") == 1.0
+    assert value(matrix, row, "pos.block") == pytest.approx(row / len(page.blocks))
+
+
+def test_neighbour_features_are_the_neighbours_own(matrix):
+    assert np.array_equal(matrix[1:, FEATURE_NAMES.index("nb.-1.log_words")],
+                          matrix[:-1, FEATURE_NAMES.index("text.log_words")])
+    assert value(matrix, 0, "nb.-1.log_words") == 0.0
+
+
+def words_in(attrs: str) -> set[str]:
+    mask = _class_mask(attrs)
+    return {w for i, w in enumerate(CLASS_WORDS) if mask >> i & 1}
+
+
+def test_class_words_match_prefixes_inner_words_and_camel_case():
+    assert "nav" in words_in("navigation")
+    assert "sidebar" in words_in("leftsidebar")
+    assert {"main", "nav"} <= words_in("mainNav")
+    assert "footer" in words_in("site-footer")
+
+
+def test_two_letter_class_words_must_be_whole_tokens():
+    assert "ad" in words_in("ad-slot")
+    assert "ad" not in words_in("header download")
