@@ -131,6 +131,11 @@ def score(pages: list[PageData], probabilities: list[np.ndarray],
     ]
 
 
+def fit(pages: list[PageData], config: TrainConfig, threshold: float) -> BlockClassifier:
+    """The final model: fitted on every page."""
+    return config.model(threshold).fit(*stack(pages))
+
+
 def cross_validate(pages: list[PageData], config: TrainConfig,
                    progress: bool = True) -> list[np.ndarray]:
     """Out-of-fold content probabilities per page; folds grouped by domain."""
@@ -177,8 +182,7 @@ def train(directories: list[str | Path], out: str | Path | None,
         "oracle": summarize(oracle(pages))["overall"],
     }
     if out is not None:
-        model = config.model(threshold).fit(*stack(pages))
-        save_model(model, out, {
+        save_model(fit(pages, config, threshold), out, {
             "training": {
                 "data": [Path(d).name for d in directories],
                 "config": asdict(config),
