@@ -20,7 +20,7 @@ def page():
 
 @pytest.fixture(scope="module")
 def matrix(page):
-    return featurize(page.blocks, page.frames)
+    return featurize(page).X
 
 
 def value(matrix, row: int, name: str) -> float:
@@ -38,8 +38,7 @@ def test_matrix_has_one_row_per_block_and_a_column_per_name(page, matrix):
 
 
 def test_empty_page_gives_an_empty_matrix():
-    empty = read_page("")
-    assert featurize(empty.blocks, empty.frames).shape == (0, len(FEATURE_NAMES))
+    assert featurize(read_page("")).X.shape == (0, len(FEATURE_NAMES))
 
 
 def test_menu_link_features(page, matrix):

@@ -1,0 +1,106 @@
+from dechaff.page import read_page
+
+
+def blocks_of(body: str):
+    return read_page(f"<html><head><title>t</title></head><body>{body}</body></html>").blocks
+
+
+def texts(body: str) -> list[str]:
+    return [b.text for b in blocks_of(body)]
+
+
+def test_inline_tags_stay_in_one_block():
+    assert texts("<p>One <b>bold <i>and italic</i></b> <a href='#'>link</a>.</p>") == [
+        "One bold and italic link."
+    ]
+
+
+def test_block_elements_split_text_and_tails_stay_with_their_parent():
+    assert texts("<div>before<p>inside</p>after</div>") == ["before", "inside", "after"]
+
+
+def test_br_is_a_line_break_inside_the_block():
+    assert texts("<p>line one<br>line two<br/><br/>line three</p>") == [
+        "line one\nline two\nline three"
+    ]
+
+
+def test_source_newlines_are_whitespace_not_breaks():
+    assert texts("<p>a\n   wrapped\n\tline</p>") == ["a wrapped line"]
+
+
+def test_table_rows_are_blocks_with_cells_separated():
+    blocks = blocks_of("<table><tr><th>Plan</th><th>Price</th></tr>"
+                       "<tr><td>Basic</td><td>$5</td></tr></table>")
+    assert [b.text for b in blocks] == ["Plan | Price", "Basic | $5"]
+    assert {b.kind for b in blocks} == {"row"}
+    assert blocks[0].group == blocks[1].group
+
+
+def test_list_items_know_nesting_and_order():
+    blocks = blocks_of("<ol><li>first</li><li>second<ul><li>inner</li></ul></li></ol>")
+    assert [(b.text, b.kind, b.level, b.ordered) for b in blocks] == [
+        ("first", "item", 1, True), ("second", "item", 1, True), ("inner", "item", 2, False)
+    ]
+
+
+def test_pre_keeps_whitespace_verbatim():
+    (block,) = blocks_of("<pre><code>def f():\n    return  1</code></pre>")
+    assert block.kind == "code"
+    assert block.text == "def f():\n    return  1"
+
+
+def test_headings_have_levels():
+    assert [(b.kind, b.level) for b in blocks_of("<h2>Sub</h2><p>x</p>")] == [
+        ("heading", 2), ("paragraph", 0)
+    ]
+
+
+def test_noscript_content_is_kept():
+    assert texts("<div id=app></div><noscript><div class=post><p>Real post</p></div></noscript>") \
+        == ["Real post"]
+
+
+def test_scripts_styles_templates_and_comments_are_dropped():
+    body = ("<p>keep<script>var secret = 1;</script> this<!-- hidden note --> text</p>"
+            "<style>p { color: red }</style><template><p>tmpl</p></template>")
+    assert texts(body) == ["keep this text"]
+
+
+def test_hidden_elements_are_dropped():
+    body = ("<p>shown</p><p hidden>h1</p><div aria-hidden='true'>h2</div>"
+            "<p style='display: none'>h3</p><p style='visibility:hidden'>h4</p>")
+    assert texts(body) == ["shown"]
+
+
+def test_content_inside_an_unclosed_button_is_kept():
+    # libxml2 nests the rest of the page inside an unclosed <button>: it must survive.
+    assert "Article text here." in texts("<button>Menu<main><p>Article text here.</p></main>")
+
+
+def test_link_characters_are_counted():
+    (block,) = blocks_of("<p><a href='/'>Home</a> page</p>")
+    assert block.link_chars == len("Home")
+
+
+def test_blocks_without_letters_or_digits_are_skipped():
+    assert texts("<p>|</p><p>·</p><p>ok</p>") == ["ok"]
+
+
+def test_marker_attribute_counts_marked_characters():
+    blocks = blocks_of("<div data-dechaff='content'><p>in</p>"
+                       "<p data-dechaff='chrome'>out</p></div><p>away</p>")
+    assert [(b.text, b.marked_chars) for b in blocks] == [("in", 2), ("out", 0), ("away", 0)]
+
+
+def test_empty_documents_give_no_blocks():
+    for html in ("", "   ", "<!-- only a comment -->", b""):
+        assert read_page(html).blocks == []
+
+
+def test_title_prefers_og_title_then_h1_then_title_without_site_suffix():
+    assert read_page("<head><meta property='og:title' content='OG'><title>T</title></head>"
+                     "<body><h1>H</h1></body>").title == "OG"
+    assert read_page("<head><title>T</title></head><body><h1>H</h1></body>").title == "H"
+    assert read_page("<head><title>Story | Site</title></head><body><p>x</p></body>").title \
+        == "Story"

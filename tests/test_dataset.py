@@ -1,0 +1,65 @@
+"""Tests on the WCXB dev set (../shared); they skip where it is absent."""
+
+import json
+
+import numpy as np
+import pytest
+
+from dechaff.cli import main
+from dechaff.datasets import list_pages
+from dechaff.evaluate import summarize
+from dechaff.model_io import default_model_path, load_model, read_manifest
+from dechaff.train import TrainConfig, fit, load_pages, oracle, prepare_page
+
+from .conftest import LABELED, WCXB, needs_dataset
+
+pytestmark = needs_dataset
+
+
+@pytest.fixture(scope="module")
+def first_pages():
+    return load_pages([WCXB], n_jobs=2, progress=False)[:120] if WCXB.is_dir() else []
+
+
+def test_dataset_is_read_as_wcxb_with_page_types():
+    refs = list_pages(WCXB)
+    assert len(refs) == 1497
+    assert refs[0].format == "wcxb"
+
+
+def test_alignment_labels_reproduce_the_gold_text(first_pages):
+    # The ceiling of keeping exactly the blocks labeled content: the labels' quality.
+    assert summarize(oracle(first_pages))["overall"]["f1"] >= 0.95
+
+
+def test_training_is_reproducible(first_pages):
+    config = TrainConfig(max_iter=30)
+    a = fit(first_pages[:80], config, 0.5)
+    b = fit(first_pages[:80], config, 0.5)
+    features = first_pages[100].features
+    assert np.array_equal(a.probabilities(features), b.probabilities(features))
+
+
+def test_evaluate_command_on_dataset_pages(tmp_path, capsys):
+    # A small WCXB-layout directory of links to the first pages (nothing is copied).
+    (tmp_path / "html").mkdir()
+    (tmp_path / "ground-truth").mkdir()
+    for ref in list_pages(WCXB)[:20]:
+        (tmp_path / "html" / ref.html_path.name).symlink_to(ref.html_path)
+        (tmp_path / "ground-truth" / ref.label_path.name).symlink_to(ref.label_path)
+    assert main(["evaluate", str(tmp_path), "--json", "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["overall"]["pages"] == 20
+    assert 0.5 <= summary["overall"]["f1"] <= 1.0
+
+
+def test_documented_train_command_rebuilds_the_shipped_model():
+    """`dechaff train ../shared/datasets/wcxb-dev` reproduces the shipped model."""
+    manifest = read_manifest(default_model_path())
+    config = TrainConfig(**manifest["training"]["config"])
+    rebuilt = fit(load_pages([WCXB], progress=False), config, manifest["threshold"])
+    shipped = load_model()
+    for ref in list_pages(LABELED)[:5]:
+        features = prepare_page(ref).features
+        assert np.allclose(rebuilt.probabilities(features), shipped.probabilities(features),
+                           atol=1e-9)

@@ -1,0 +1,73 @@
+import json
+
+import joblib
+import numpy as np
+import pytest
+
+from dechaff import Extractor, ModelError
+from dechaff.classify import BlockClassifier
+from dechaff.features import CONTEXT_NAMES, FEATURE_NAMES, featurize
+from dechaff.model_io import feature_hash, load_model, read_manifest, save_model
+from dechaff.page import read_page
+
+from .conftest import PAGES
+
+
+def test_manifest_records_features_versions_and_metrics(small_model):
+    manifest = read_manifest(small_model)
+    assert manifest["feature_names"] == list(FEATURE_NAMES + CONTEXT_NAMES)
+    assert manifest["feature_hash"] == feature_hash(FEATURE_NAMES + CONTEXT_NAMES)
+    assert manifest["passes"] == 2
+    assert manifest["sklearn_version"]
+    assert manifest["training"]["data"] == ["labeled_data"]
+    assert manifest["training"]["config"]["max_iter"] == 40
+    assert manifest["metrics"]["pages"] == 14
+    assert 0.0 <= manifest["metrics"]["cross_validation"]["overall"]["f1"] <= 1.0
+    assert manifest["threshold"] == manifest["metrics"]["threshold"]
+
+
+def test_saved_model_predicts_like_the_one_in_memory(small_model, tmp_path):
+    loaded = load_model(small_model)
+    features = featurize(read_page((PAGES / "news-article.html").read_bytes()))
+    again = tmp_path / "again.joblib"
+    save_model(loaded, again, {})
+    assert np.array_equal(load_model(again).probabilities(features),
+                          loaded.probabilities(features))
+    assert Extractor(again).extract(page_html := (PAGES / "news-article.html").read_bytes()) \
+        == Extractor(small_model).extract(page_html)
+
+
+def test_mismatched_features_are_refused_with_a_retrain_hint(small_model, tmp_path):
+    model = tmp_path / "old.joblib"
+    model.write_bytes(small_model.read_bytes())
+    manifest = read_manifest(small_model)
+    manifest["feature_hash"] = "0123456789abcdef"
+    model.with_suffix(".json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="dechaff train"):
+        load_model(model)
+
+
+def test_model_without_manifest_is_refused(small_model, tmp_path):
+    model = tmp_path / "bare.joblib"
+    model.write_bytes(small_model.read_bytes())
+    with pytest.raises(ModelError, match="no manifest"):
+        load_model(model)
+
+
+def test_a_file_that_is_not_a_block_classifier_is_refused(tmp_path):
+    path = tmp_path / "other.joblib"
+    joblib.dump({"not": "a model"}, path)
+    manifest = {"feature_hash": feature_hash(FEATURE_NAMES)}
+    path.with_suffix(".json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="does not hold"):
+        load_model(path)
+
+
+def test_missing_model_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path / "nowhere.joblib")
+
+
+def test_classifier_checks_feature_count():
+    with pytest.raises(ValueError, match="columns"):
+        BlockClassifier(feature_names=("a", "b")).fit(np.zeros((4, 3)), np.array([0, 1, 0, 1]))
