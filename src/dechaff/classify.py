@@ -68,3 +68,38 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.content_probability(X) >= self.threshold).astype(np.int8)
+
+
+class ContentModel:
+    """The fitted model as shipped: a first pass over block features, and optionally a
+    second pass that also sees the first pass's probabilities around each block.
+
+    ``probabilities(features)`` gives P(content) per block; blocks at or above
+    ``threshold`` are kept.
+    """
+
+    def __init__(self, first: BlockClassifier, second: BlockClassifier | None,
+                 threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.first = first
+        self.second = second
+        self.threshold = threshold
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        names = tuple(self.first.feature_names)
+        return names + tuple(self.second.feature_names[len(names):]) if self.second else names
+
+    def probabilities(self, features) -> np.ndarray:
+        from .features import context_features
+
+        p = self.first.content_probability(features.X)
+        if self.second is None or len(p) == 0:
+            return p
+        return self.second.content_probability(
+            np.hstack([features.X, context_features(features, p)])
+        )
+
+    def __repr__(self) -> str:
+        passes = "two passes" if self.second is not None else "one pass"
+        return f"ContentModel({passes}, {len(self.feature_names)} features, " \
+               f"threshold={self.threshold})"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .article import Article, render
-from .classify import BlockClassifier
+from .classify import ContentModel
 from .features import featurize
 from .model_io import load_model
 from .page import Page, read_page
@@ -17,19 +17,19 @@ from .page import Page, read_page
 class Extractor:
     """A loaded model, ready to clean many pages.
 
-    ``model`` is a path to a saved model, a fitted BlockClassifier, or None for the
+    ``model`` is a path to a saved model, a fitted ContentModel, or None for the
     model shipped with the package. ``threshold`` overrides the model's own.
     """
 
     def __init__(
-        self, model: str | Path | BlockClassifier | None = None, threshold: float | None = None
+        self, model: str | Path | ContentModel | None = None, threshold: float | None = None
     ) -> None:
-        self.model = model if isinstance(model, BlockClassifier) else load_model(model)
+        self.model = model if isinstance(model, ContentModel) else load_model(model)
         self.threshold = self.model.threshold if threshold is None else threshold
 
     def probabilities(self, page: Page) -> np.ndarray:
         """P(content) for each of the page's blocks."""
-        return self.model.content_probability(featurize(page.blocks, page.frames))
+        return self.model.probabilities(featurize(page))
 
     def article(self, html: str | bytes) -> Article:
         """The page's main content as an Article (title, kept blocks, probabilities)."""

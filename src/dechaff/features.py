@@ -13,17 +13,26 @@ groups, in that order:
 - ``nb.*``: the same text statistics for the neighbouring blocks, and a window.
 - ``box.*``: the containers above the block: their share of the page's words and
   their link density, so the model can see the region a block belongs to.
-- ``page.*``: page-level size and link density.
+- ``rep.*``: how many siblings share the tag and classes of the block's element and
+  of its containers: repeated cards, posts and list entries.
+- ``page.*``: page-level size and link density, and what the page says it is
+  (og:type, JSON-LD @type), so the model can tell a listing from an article.
+
+``CONTEXT_NAMES`` are the second pass's extra features: the first pass's content
+probabilities around each block (neighbours, containers, page), as in stacking.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from .blocks import Block, Frames
+from .page import Page
 
 # Stems matched against the tokens of class, id, role and itemprop values. A stem of
 # three or more letters matches tokens that start with it ("nav" matches
@@ -68,6 +77,23 @@ TEXT_CUES = {
     r"|\b\d{1,2}:\d{2}\b|\b\d{4}-\d{2}-\d{2}\b|\bago\b",
     "byline": r"^by\b|\bauthor",
 }
+# Page types as sites declare them (og:type, JSON-LD @type), folded into families.
+PAGE_TYPE_SIGNALS = {
+    "article": ("og:article", "article", "newsarticle", "blogposting", "reportagenewsarticle",
+                "opinionnewsarticle", "scholarlyarticle", "liveblogposting", "report"),
+    "product": ("og:product", "product", "productgroup", "offer", "aggregateoffer",
+                "og:product.item"),
+    "forum": ("discussionforumposting", "qapage", "question", "answer", "comment",
+              "socialmediaposting"),
+    "collection": ("collectionpage", "itemlist", "searchresultspage", "offercatalog",
+                   "listitem", "store"),
+    "docs": ("techarticle", "apireference", "howto", "faqpage"),
+    "recipe": ("recipe",),
+    "service": ("service", "localbusiness", "professionalservice", "course", "event",
+                "organization"),
+    "website": ("og:website", "website", "webpage"),
+}
+REPEAT_LEVELS = 4  # the owner element and its three nearest containers
 NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 WINDOW = 3  # blocks on each side for the windowed averages
 CONTAINER_LEVELS = 3  # parent, grandparent, great-grandparent of the owner
@@ -100,11 +126,42 @@ def _names() -> tuple[str, ...]:
     for level in range(1, CONTAINER_LEVELS + 1):
         names += [f"box.{level}.word_share", f"box.{level}.link_density"]
         names += [f"box.{level}.log_blocks"]
+    names += [f"rep.{level}.log_siblings" for level in range(REPEAT_LEVELS)]
     names += ["page.log_words", "page.log_blocks", "page.link_density"]
+    names += [f"page.type_{t}" for t in PAGE_TYPE_SIGNALS]
     return tuple(names)
 
 
 FEATURE_NAMES: tuple[str, ...] = _names()
+
+CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
+CONTEXT_NAMES: tuple[str, ...] = (
+    ("ctx.p",)
+    + tuple(f"ctx.nb.{o:+d}" for o in CONTEXT_OFFSETS)
+    + ("ctx.window_mean",)
+    + tuple(f"ctx.box.{level}.{stat}" for level in range(1, CONTAINER_LEVELS + 1)
+            for stat in ("mean", "max"))
+    + ("ctx.page.mean", "ctx.page.max", "ctx.page.kept_share", "ctx.rank",
+       "ctx.gap_before", "ctx.gap_after")
+    + ("ctx.region.inside", "ctx.region.mass_share", "ctx.region.block_share")
+)
+# The content region: the deepest element holding this share of the first pass's
+# content mass (probability × words). Content-like chrome outside it stands out.
+REGION_MASS = 0.8
+
+
+@dataclass(slots=True)
+class Features:
+    """A page's feature matrix and the layout facts the second pass needs."""
+
+    X: np.ndarray  # (blocks, FEATURE_NAMES) float32
+    words: np.ndarray  # (blocks,) words per block
+    containers: np.ndarray  # (blocks, CONTAINER_LEVELS) frame index of each container
+    owners: np.ndarray  # (blocks,) frame index of each block's element
+    parents: np.ndarray  # (frames,) parent frame index, -1 at the root
+
+    def __len__(self) -> int:
+        return len(self.X)
 
 
 @lru_cache(maxsize=65536)
@@ -251,7 +308,10 @@ def _window_mean(column: np.ndarray, radius: int) -> np.ndarray:
 
 
 def _containers(blocks: list[Block], frames: Frames, words: np.ndarray, links: np.ndarray):
-    """Per block and container level: the container's word share, link density, blocks."""
+    """Per block and container level: the container's word share, link density, blocks.
+
+    Also returns the containers' frame indices, (blocks, CONTAINER_LEVELS).
+    """
     n_frames = len(frames.tags)
     word_sum = np.zeros(n_frames)
     link_sum = np.zeros(n_frames)
@@ -265,21 +325,45 @@ def _containers(blocks: list[Block], frames: Frames, words: np.ndarray, links: n
         block_count[chain] += 1
     total = max(words.sum(), 1.0)
     out = np.zeros((len(blocks), 3 * CONTAINER_LEVELS), dtype=np.float32)
+    ids = np.zeros((len(blocks), CONTAINER_LEVELS), dtype=np.int64)
     for i, chain in enumerate(chains):
         for level in range(1, CONTAINER_LEVELS + 1):
             frame = chain[min(level, len(chain) - 1)]
+            ids[i, level - 1] = frame
             column = 3 * (level - 1)
             out[i, column] = word_sum[frame] / total
             out[i, column + 1] = link_sum[frame] / max(word_sum[frame], 1.0)
             out[i, column + 2] = np.log1p(block_count[frame])
+    return out, ids
+
+
+def _repeats(blocks: list[Block], frames: Frames) -> np.ndarray:
+    """log(1 + siblings with the same tag and attributes) for the owner and containers."""
+    signature = list(zip(frames.parents, frames.tags, frames.attrs))
+    counts = Counter(signature)
+    out = np.zeros((len(blocks), REPEAT_LEVELS), dtype=np.float32)
+    for i, block in enumerate(blocks):
+        frame = block.owner
+        for level in range(REPEAT_LEVELS):
+            if frame < 0:
+                break
+            out[i, level] = np.log1p(counts[signature[frame]] - 1)
+            frame = frames.parents[frame]
     return out
 
 
-def featurize(blocks: list[Block], frames: Frames) -> np.ndarray:
-    """The feature matrix of a page's blocks: one row per block, FEATURE_NAMES columns."""
+def _page_types(types: frozenset[str]) -> list[float]:
+    return [float(any(t in types for t in family)) for family in PAGE_TYPE_SIGNALS.values()]
+
+
+def featurize(page: Page) -> Features:
+    """The features of a page's blocks: one row per block, FEATURE_NAMES columns."""
+    blocks, frames = page.blocks, page.frames
     n = len(blocks)
     if n == 0:
-        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+        return Features(np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32),
+                        np.zeros(0), np.zeros((0, CONTAINER_LEVELS), dtype=np.int64),
+                        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     facts = _FrameFacts(frames)
     self_masks, anc_masks, contexts, depths = [], [], [], []
     for block in blocks:
@@ -324,6 +408,8 @@ def featurize(blocks: list[Block], frames: Frames) -> np.ndarray:
         _window_mean(link_density, WINDOW),
     ]
     page_row = [np.log1p(total_words), np.log1p(n), link_words.sum() / total_words]
+    page_row += _page_types(page.types)
+    boxes, container_ids = _containers(blocks, frames, words, link_words)
 
     matrix = np.hstack([
         text,
@@ -339,8 +425,88 @@ def featurize(blocks: list[Block], frames: Frames) -> np.ndarray:
             np.arange(n) / n, before, np.log1p(depth), depth / max(depth.max(), 1.0),
         ]),
         np.column_stack(neighbours),
-        _containers(blocks, frames, words, link_words),
+        boxes,
+        _repeats(blocks, frames),
         np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
     ]).astype(np.float32)
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
-    return matrix
+    owners = np.array([b.owner for b in blocks], dtype=np.int64)
+    return Features(matrix, words, container_ids, owners,
+                    np.array(frames.parents, dtype=np.int64))
+
+
+def _group_stats(ids: np.ndarray, values: np.ndarray, weights: np.ndarray):
+    """Per row: the weighted mean and the max of ``values`` over rows with the same id."""
+    _, inverse = np.unique(ids, return_inverse=True)
+    total = np.bincount(inverse, weights=values * weights)
+    weight = np.bincount(inverse, weights=weights)
+    peak = np.full(inverse.max() + 1, -np.inf)
+    np.maximum.at(peak, inverse, values)
+    return total[inverse] / np.maximum(weight[inverse], 1e-9), peak[inverse]
+
+
+def _gaps(kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Blocks to the nearest kept block before and after (the page length if none)."""
+    n = len(kept)
+    index = np.arange(n)
+    last = np.where(kept, index, -1)
+    last = np.maximum.accumulate(last)
+    before = np.where(last >= 0, index - last, n)
+    nxt = np.where(kept, index, n)
+    nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+    after = np.where(nxt < n, nxt - index, n)
+    return before, after
+
+
+def _region(features: Features, mass: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Which blocks lie in the content region, its share of the mass and of the blocks.
+
+    Frames holding at least REGION_MASS of the mass are nested in one another, so
+    the deepest of them is one element: the region.
+    """
+    parents = features.parents
+    per_frame = np.zeros(len(parents))
+    depth = np.zeros(len(parents), dtype=np.int64)
+    chains = []
+    for owner, m in zip(features.owners, mass):
+        chain = []
+        frame = owner
+        while frame >= 0:
+            chain.append(frame)
+            frame = parents[frame]
+        per_frame[chain] += m
+        depth[chain] = np.arange(len(chain), 0, -1)
+        chains.append(chain)
+    total = mass.sum()
+    if total <= 0:
+        return np.zeros(len(mass), dtype=np.float32), 0.0, 0.0
+    candidates = np.flatnonzero(per_frame >= REGION_MASS * total)
+    region = candidates[np.argmax(depth[candidates])]
+    inside = np.array([region in chain for chain in chains], dtype=np.float32)
+    return inside, float(per_frame[region] / total), float(inside.mean())
+
+
+def context_features(features: Features, p: np.ndarray) -> np.ndarray:
+    """CONTEXT_NAMES columns from first-pass content probabilities ``p``."""
+    n = len(p)
+    if n == 0:
+        return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
+    weights = features.words + 1.0
+    columns = [p] + [_shift(p, o) for o in CONTEXT_OFFSETS] + [_window_mean(p, WINDOW)]
+    for level in range(CONTAINER_LEVELS):
+        columns += list(_group_stats(features.containers[:, level], p, weights))
+    kept = p >= 0.5
+    before, after = _gaps(kept)
+    inside, mass_share, block_share = _region(features, p * weights)
+    columns += [
+        np.full(n, np.average(p, weights=weights)),
+        np.full(n, p.max()),
+        np.full(n, weights[kept].sum() / weights.sum()),
+        (np.argsort(np.argsort(p)) + 0.5) / n,
+        np.log1p(before),
+        np.log1p(after),
+        inside,
+        np.full(n, mass_share),
+        np.full(n, block_share),
+    ]
+    return np.column_stack(columns).astype(np.float32)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
@@ -11,6 +12,9 @@ from lxml import etree
 from .blocks import Block, Frames, blockify
 from .decode import decode_html
 
+# How much JSON-LD is read per page, and how deep its objects are walked for @type.
+MAX_JSON_LD_CHARS = 200_000
+MAX_JSON_LD_DEPTH = 6
 # Title separators that sites append their name with: "Story title | Site".
 _TITLE_SUFFIX = re.compile(r"\s+[|\u2013\u2014\-:·•»]\s+[^|\u2013\u2014\-:·•»]{2,40}$")
 
@@ -28,6 +32,7 @@ class Page:
     title: str
     url: str | None
     lang: str | None
+    types: frozenset[str] = field(default_factory=frozenset)  # og:type and JSON-LD @type
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -37,6 +42,7 @@ def _parser() -> lxml.html.HTMLParser:
         remove_pis=True,
         no_network=True,
         default_doctype=False,
+        huge_tree=True,  # nesting up to 2048 levels; the default, 256, drops the rest
     )
 
 
@@ -83,6 +89,40 @@ def page_url(root) -> str | None:
     return _first(root, "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
 
 
+def _json_ld_types(data, depth: int = 0) -> set[str]:
+    if depth > MAX_JSON_LD_DEPTH:
+        return set()
+    if isinstance(data, list):
+        return set().union(*(_json_ld_types(d, depth + 1) for d in data[:50]))
+    if not isinstance(data, dict):
+        return set()
+    found = set()
+    kind = data.get("@type")
+    for value in kind if isinstance(kind, list) else [kind]:
+        if isinstance(value, str):
+            found.add(value.lower())
+    for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+        if key in data:
+            found |= _json_ld_types(data[key], depth + 1)
+    return found
+
+
+def page_types(root) -> frozenset[str]:
+    """Lower-cased og:type and JSON-LD @type values: what the page says it is."""
+    types = {f"og:{v.strip().lower()}" for v in root.xpath("//meta[@property='og:type']/@content")}
+    budget = MAX_JSON_LD_CHARS
+    for script in root.xpath("//script[@type='application/ld+json']"):
+        text = script.text or ""
+        budget -= len(text)
+        if budget < 0:
+            break
+        try:
+            types |= _json_ld_types(json.loads(text))
+        except (ValueError, RecursionError):
+            continue
+    return frozenset(types)
+
+
 def read_page(html: str | bytes) -> Page:
     """Parse a page and cut it into blocks (none for an empty document)."""
     root = parse_tree(html)
@@ -95,4 +135,5 @@ def read_page(html: str | bytes) -> Page:
         title=page_title(root),
         url=page_url(root),
         lang=root.get("lang"),
+        types=page_types(root),
     )

@@ -14,10 +14,10 @@ from tqdm import tqdm
 from .align import align_labels, marked_labels
 from .article import Article, to_text
 from .blocks import Block
-from .classify import BlockClassifier
+from .classify import BlockClassifier, ContentModel
 from .datasets import list_pages, read_page_labels
 from .evaluate import PageResult, score_page, summarize
-from .features import FEATURE_NAMES, featurize
+from .features import CONTEXT_NAMES, FEATURE_NAMES, Features, context_features, featurize
 from .model_io import save_model
 from .page import read_page
 
@@ -38,10 +38,13 @@ class TrainConfig:
     min_samples_leaf: int = 40
     l2_regularization: float = 1.0
     threshold: float | None = None  # None: the out-of-fold best on THRESHOLD_GRID
+    two_pass: bool = True  # a second pass over the first pass's probabilities in context
+    inner_folds: int = 3  # folds giving the second pass its out-of-fold inputs
 
-    def model(self, threshold: float = 0.5) -> BlockClassifier:
+    def model(self, threshold: float = 0.5, names: tuple[str, ...] = FEATURE_NAMES
+              ) -> BlockClassifier:
         return BlockClassifier(
-            feature_names=FEATURE_NAMES,
+            feature_names=names,
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
@@ -60,7 +63,7 @@ class PageData:
     page_type: str
     domain: str
     blocks: list[Block]
-    X: np.ndarray
+    features: Features
     y: np.ndarray
     gold_text: str
     with_snippets: list[str] = field(default_factory=list)
@@ -91,7 +94,7 @@ def prepare_page(ref) -> PageData:
         page_type=labeled.page_type,
         domain=labeled.domain,
         blocks=page.blocks,
-        X=featurize(page.blocks, page.frames),
+        features=featurize(page),
         y=y,
         gold_text=gold,
         with_snippets=labeled.with_snippets,
@@ -110,11 +113,29 @@ def load_pages(directories: list[str | Path], n_jobs: int = 2,
                      disable=not progress, file=sys.stderr))
 
 
-def stack(pages: list[PageData]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    X = np.vstack([p.X for p in pages])
+def stack(pages: list[PageData], matrices: list[np.ndarray] | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, labels and weights of all pages' blocks (``matrices`` replaces features.X)."""
+    X = np.vstack(matrices if matrices is not None else [p.features.X for p in pages])
     y = np.concatenate([p.y for p in pages])
     w = np.concatenate([p.weights for p in pages])
     return X, y, w / w.mean()
+
+
+def grouped_folds(pages: list[PageData], folds: int):
+    """(train, test) page indices; a domain is never on both sides."""
+    groups = [p.domain for p in pages]
+    return GroupKFold(n_splits=folds).split(np.zeros(len(pages)), groups=groups)
+
+
+def first_pass_oof(pages: list[PageData], config: TrainConfig) -> list[np.ndarray]:
+    """Out-of-fold first-pass probabilities, the second pass's honest inputs."""
+    out: list[np.ndarray] = [np.zeros(0)] * len(pages)
+    for train_idx, test_idx in grouped_folds(pages, config.inner_folds):
+        model = config.model().fit(*stack([pages[i] for i in train_idx]))
+        for i in test_idx:
+            out[i] = model.content_probability(pages[i].features.X)
+    return out
 
 
 def kept_text(page: PageData, probabilities: np.ndarray, threshold: float) -> str:
@@ -131,23 +152,29 @@ def score(pages: list[PageData], probabilities: list[np.ndarray],
     ]
 
 
-def fit(pages: list[PageData], config: TrainConfig, threshold: float) -> BlockClassifier:
-    """The final model: fitted on every page."""
-    return config.model(threshold).fit(*stack(pages))
+def fit(pages: list[PageData], config: TrainConfig, threshold: float) -> ContentModel:
+    """A model fitted on every page given: the first pass, then the second on its
+    out-of-fold probabilities (so it learns from probabilities like those it will see)."""
+    first = config.model().fit(*stack(pages))
+    if not config.two_pass:
+        return ContentModel(first, None, threshold)
+    oof = first_pass_oof(pages, config)
+    matrices = [np.hstack([p.features.X, context_features(p.features, q)])
+                for p, q in zip(pages, oof)]
+    second = config.model(names=FEATURE_NAMES + CONTEXT_NAMES).fit(*stack(pages, matrices))
+    return ContentModel(first, second, threshold)
 
 
 def cross_validate(pages: list[PageData], config: TrainConfig,
                    progress: bool = True) -> list[np.ndarray]:
     """Out-of-fold content probabilities per page; folds grouped by domain."""
-    groups = [p.domain for p in pages]
-    folds = GroupKFold(n_splits=config.folds)
     out: list[np.ndarray] = [np.zeros(0)] * len(pages)
-    splits = folds.split(np.zeros(len(pages)), groups=groups)
-    for train_idx, test_idx in tqdm(list(splits), desc="folds", unit="fold",
+    splits = list(grouped_folds(pages, config.folds))
+    for train_idx, test_idx in tqdm(splits, desc="folds", unit="fold",
                                     disable=not progress, file=sys.stderr):
-        model = config.model().fit(*stack([pages[i] for i in train_idx]))
+        model = fit([pages[i] for i in train_idx], config, 0.5)
         for i in test_idx:
-            out[i] = model.content_probability(pages[i].X)
+            out[i] = model.probabilities(pages[i].features)
     return out
 
 
