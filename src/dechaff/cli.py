@@ -14,19 +14,80 @@ from .decode import gunzip_if_needed
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+OUTPUT_SUFFIXES = {"text": ".txt", "markdown": ".md", "html": ".html", "json": ".json"}
+
+
 def read_input(source: str) -> bytes:
     """A page's bytes from a path, or from stdin for '-'; gzip is undone either way."""
     data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     return gunzip_if_needed(data)
 
 
-def _clean(args: argparse.Namespace) -> int:
+def _is_single_page(inputs: list[str], output_dir: str | None) -> bool:
+    from .batch import PAGE_SUFFIXES
+
+    if len(inputs) != 1 or output_dir:
+        return False
+    path = Path(inputs[0])
+    return inputs[0] == "-" or path.name.lower().endswith(PAGE_SUFFIXES) or \
+        (path.is_file() and "." not in path.name)
+
+
+def _clean_single(args: argparse.Namespace) -> int:
     from .extractor import Extractor
 
     extractor = Extractor(args.model, threshold=args.threshold)
-    output = extractor.extract(read_input(args.input), args.format)
+    output = extractor.extract(read_input(args.inputs[0]), args.format)
     sys.stdout.write(output + ("\n" if output and not output.endswith("\n") else ""))
     return EXIT_OK
+
+
+def _output_name(record: dict, used: set[str], fmt: str) -> str:
+    name = Path(record["source"].split("#")[0].replace(":", "_")).name
+    for suffix in (".gz", ".html", ".htm"):
+        name = name.removesuffix(suffix)
+    base, number = name or "page", 1
+    while name in used:
+        number += 1
+        name = f"{base}-{number}"
+    used.add(name)
+    return name + OUTPUT_SUFFIXES[fmt]
+
+
+def _clean_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .batch import BatchConfig, clean_many, read_inputs
+    from .model_io import load_model
+
+    if args.model:
+        load_model(args.model)  # a bad model fails once, up front, not once per page
+    config = BatchConfig(args.model, args.threshold, args.format, args.timeout)
+    records = clean_many(read_inputs(args.inputs), config, jobs=args.jobs)
+    show = not args.quiet and sys.stderr.isatty()
+    out_dir = Path(args.output_dir) if args.output_dir else None
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    failed, used = 0, set()
+    for record in tqdm(records, unit="page", disable=not show, file=sys.stderr):
+        if record["error"]:
+            failed += 1
+            print(f"dechaff: {record['source']}: {record['error']}", file=sys.stderr)
+        if out_dir is None:
+            print(json.dumps(record, ensure_ascii=False), flush=False)
+        elif not record["error"]:
+            name = _output_name(record, used, args.format)
+            content = json.dumps(record, ensure_ascii=False) if args.format == "json" \
+                else record["text"] + "\n"
+            (out_dir / name).write_text(content, encoding="utf-8")
+    sys.stdout.flush()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _clean(args: argparse.Namespace) -> int:
+    if _is_single_page(args.inputs, args.output_dir):
+        return _clean_single(args)
+    return _clean_batch(args)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -53,7 +114,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     extractor = Extractor(args.model, threshold=args.threshold)
     pages = load_pages(args.data, args.jobs, progress=not args.quiet)
-    probabilities = [extractor.model.content_probability(p.X) for p in pages]
+    probabilities = [extractor.model.probabilities(p.features) for p in pages]
     summary = summarize(score(pages, probabilities, extractor.threshold))
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -69,12 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dechaff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    clean = commands.add_parser("clean", help="print a page's main content")
-    clean.add_argument("input", help="an .html or .html.gz file, or - for stdin")
+    clean = commands.add_parser(
+        "clean", help="print the main content of a page, or of many as JSON Lines",
+        description="One page prints its content. Several inputs, a directory, a glob, "
+                    "JSON Lines (.jsonl, an 'html' field per line) or WARC files print "
+                    "one JSON record per page (source, url, title, text, error), or "
+                    "write one file per page with --output-dir. Exit status 1 if any "
+                    "page failed; the others are still cleaned.")
+    clean.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="an .html/.html.gz file, a directory, a glob, .jsonl, .warc, "
+                            "or - for stdin")
     clean.add_argument("--format", choices=FORMATS, default="text")
     clean.add_argument("--threshold", type=float, default=None,
                        help="keep blocks with P(content) at least this (default: the model's)")
     clean.add_argument("--model", default=None, help="a model written by `dechaff train`")
+    clean.add_argument("--output-dir", default=None,
+                       help="write one file per page here instead of JSON Lines")
+    clean.add_argument("--jobs", type=int, default=1, help="processes cleaning in parallel")
+    clean.add_argument("--timeout", type=float, default=60.0,
+                       help="seconds a page may take before it is recorded as failed")
+    clean.add_argument("--quiet", action="store_true", help="no progress bar")
     clean.set_defaults(run=_clean)
 
     train = commands.add_parser("train", help="fit a model on labeled pages")

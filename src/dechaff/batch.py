@@ -1,0 +1,182 @@
+"""Cleaning many pages: find the inputs, clean them in order, one record per page.
+
+Inputs are files (.html, .htm, .html.gz), directories (searched recursively for
+those and for the two container formats below), glob patterns, or '-' for stdin.
+Containers hold many pages each: JSON Lines with an ``html`` field (``url`` and
+``id`` are read when present), and WARC files (response records whose content
+type is HTML; needs the optional ``warc`` extra, warcio).
+
+Everything streams: pages are read one at a time and results are yielded in
+input order, so a batch never holds all pages or all results in memory.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import json
+import signal
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .article import render, to_dict
+from .decode import gunzip_if_needed
+
+PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+# A page that takes longer than this to clean is recorded as failed (0: no limit).
+DEFAULT_TIMEOUT = 60
+
+
+@dataclass(frozen=True, slots=True)
+class PageInput:
+    """One page to clean: where it came from, and its bytes."""
+
+    source: str
+    html: bytes
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchConfig:
+    model: str | None = None
+    threshold: float | None = None
+    format: str = "text"
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def _has_suffix(path: Path, suffixes: tuple[str, ...]) -> bool:
+    return path.name.lower().endswith(suffixes)
+
+
+def expand(arguments: Iterable[str]) -> Iterator[Path | str]:
+    """Paths named by the arguments: files, directories searched recursively, globs."""
+    for argument in arguments:
+        if argument == "-":
+            yield "-"
+            continue
+        path = Path(argument)
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if found.is_file() and _has_suffix(found, PAGE_SUFFIXES + JSONL_SUFFIXES
+                                                   + WARC_SUFFIXES):
+                    yield found
+        elif path.exists() or not glob.has_magic(argument):
+            yield path  # a missing file is reported as that page's error
+        else:
+            yield from expand(sorted(glob.glob(argument, recursive=True)))
+
+
+def _jsonl_pages(path: Path) -> Iterator[PageInput | tuple[str, str]]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            source = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+                html = record["html"]
+            except (ValueError, KeyError, TypeError) as error:
+                yield (source, f"not a JSON object with an 'html' field: {error}")
+                continue
+            name = record.get("id")
+            yield PageInput(f"{source}#{name}" if name else source,
+                            html.encode("utf-8") if isinstance(html, str) else b"",
+                            record.get("url"))
+
+
+def _warc_pages(path: Path) -> Iterator[PageInput]:
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+    except ImportError as error:
+        raise RuntimeError("reading WARC files needs warcio: pip install 'dechaff[warc]'") \
+            from error
+    with open(path, "rb") as handle:
+        for record in ArchiveIterator(handle):
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            content_type = record.http_headers.get_header("Content-Type") or ""
+            if "html" not in content_type.lower():
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            yield PageInput(f"{path}#{url}", record.content_stream().read(), url)
+
+
+def read_inputs(arguments: Iterable[str]) -> Iterator[PageInput | tuple[str, str]]:
+    """Pages in input order; an input that cannot be read yields (source, error)."""
+    for path in expand(arguments):
+        if path == "-":
+            yield PageInput("-", gunzip_if_needed(sys.stdin.buffer.read()))
+            continue
+        try:
+            if _has_suffix(path, JSONL_SUFFIXES):
+                yield from _jsonl_pages(path)
+            elif _has_suffix(path, WARC_SUFFIXES):
+                yield from _warc_pages(path)
+            else:
+                yield PageInput(str(path), gunzip_if_needed(path.read_bytes()))
+        except (OSError, RuntimeError, ValueError) as error:
+            yield (str(path), f"{type(error).__name__}: {error}")
+
+
+class PageTimeout(Exception):
+    """Cleaning one page took longer than the batch's timeout."""
+
+
+def _on_alarm(signum, frame):
+    raise PageTimeout
+
+
+@lru_cache(maxsize=2)
+def _extractor(model: str | None, threshold: float | None):
+    """One extractor per worker process and model, loaded on first use."""
+    from .extractor import Extractor
+    return Extractor(model, threshold)
+
+
+def clean_one(page: PageInput | tuple[str, str], config: BatchConfig) -> dict:
+    """Clean one page into a record: source, url, title, text (in config.format), error."""
+    if isinstance(page, tuple):
+        return {"source": page[0], "url": None, "title": None, "text": None, "error": page[1]}
+    extractor = _extractor(config.model, config.threshold)
+    use_alarm = config.timeout > 0 and hasattr(signal, "SIGALRM")
+    if use_alarm:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, config.timeout)
+    try:
+        article = extractor.article(page.html)
+        data = to_dict(article)
+        text = data["text"] if config.format in ("text", "json") \
+            else render(article, config.format)
+        record = {"source": page.source, "url": page.url or article.url,
+                  "title": article.title, "text": text, "error": None}
+        if config.format == "json":
+            record["blocks"] = data["blocks"]
+        return record
+    except PageTimeout:
+        error = f"timeout: cleaning took over {config.timeout:g} s"
+    except Exception as failure:  # one bad page must never stop the batch
+        error = f"{type(failure).__name__}: {failure}"
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    return {"source": page.source, "url": page.url, "title": None, "text": None,
+            "error": error}
+
+
+def clean_many(pages: Iterable, config: BatchConfig, jobs: int = 1) -> Iterator[dict]:
+    """Records for the pages, in input order, cleaned on ``jobs`` processes."""
+    if jobs <= 1:
+        for page in pages:
+            yield clean_one(page, config)
+        return
+    from joblib import Parallel, delayed
+    parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="4 * n_jobs",
+                        batch_size=8)
+    yield from parallel(delayed(clean_one)(page, config) for page in pages)
