@@ -66,6 +66,9 @@ def main() -> int:
     parser.add_argument("data", help="a WCXB-format directory")
     parser.add_argument("--peers", default="trafilatura,readability,justext")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--skip-dechaff", action="store_true",
+                        help="peers only (dechaff's out-of-fold table is what "
+                             "`dechaff train` prints)")
     args = parser.parse_args()
 
     from dechaff.datasets import list_pages, read_page_labels
@@ -75,13 +78,14 @@ def main() -> int:
     raw_html = {ref.label_path.stem: decode_html(read_page_labels(ref).html)
                 for ref in list_pages(args.data)}
     print(f"# Quality on {args.data} ({len(pages)} pages), {date.today()}\n")
-    config = TrainConfig(folds=args.folds)
-    oof = cross_validate(pages, config, progress=False)
-    threshold = best_threshold(pages, oof)
-    print(format_summary(summarize(score(pages, oof, threshold)),
-                         f"dechaff, out-of-fold ({args.folds} folds grouped by domain), "
-                         f"threshold {threshold}"))
-    print()
+    if not args.skip_dechaff:
+        config = TrainConfig(folds=args.folds)
+        oof = cross_validate(pages, config, progress=False)
+        threshold = best_threshold(pages, oof)
+        print(format_summary(summarize(score(pages, oof, threshold)),
+                             f"dechaff, out-of-fold ({args.folds} folds grouped by domain), "
+                             f"threshold {threshold}"))
+        print()
     print(format_summary(summarize(oracle(pages)), "label ceiling (aligned labels)"))
     for name in filter(None, args.peers.split(",")):
         results, seconds = run_peer(name, pages, raw_html)
