@@ -22,6 +22,6 @@ def small_model(tmp_path_factory) -> Path:
     """A quick model trained on the project's own labeled pages (few boosting rounds)."""
     from dechaff.train import TrainConfig, train
 
-    out = tmp_path_factory.mktemp("model") / "small.joblib"
+    out = tmp_path_factory.mktemp("model") / "small.npz"
     train([LABELED], out, TrainConfig(folds=3, n_jobs=1, max_iter=40), progress=False)
     return out

@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from .trees import TreeEnsemble
+
 # A block is kept when its content probability reaches this.
 DEFAULT_THRESHOLD = 0.5
 
@@ -13,9 +15,11 @@ DEFAULT_THRESHOLD = 0.5
 class BlockClassifier(ClassifierMixin, BaseEstimator):
     """Gradient-boosted trees that give each block a probability of being content.
 
-    Configuration lives in ``__init__``; ``fit`` learns. ``feature_names`` records
-    which features the columns of X are, so a saved model can be checked against
-    the code that computes them.
+    Configuration lives in ``__init__``; ``fit`` learns, with scikit-learn's
+    HistGradientBoostingClassifier, and keeps the fitted trees as plain arrays
+    (``trees_``, a TreeEnsemble): that is what is saved and what predicts.
+    ``feature_names`` records which features the columns of X are, so a saved
+    model can be checked against the code that computes them.
     """
 
     def __init__(
@@ -43,7 +47,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"X has {X.shape[1]} columns but {len(self.feature_names)} feature names"
             )
-        self.estimator_ = HistGradientBoostingClassifier(
+        estimator = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
@@ -52,15 +56,18 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             early_stopping=False,
             random_state=self.random_state,
         )
-        self.estimator_.fit(X, y, sample_weight=sample_weight)
-        self.classes_ = self.estimator_.classes_
+        estimator.fit(X, y, sample_weight=sample_weight)
+        if len(estimator.classes_) != 2:
+            raise ValueError("training needs blocks of both classes, content and chrome")
+        self.trees_ = TreeEnsemble.from_sklearn(estimator)
+        self.classes_ = estimator.classes_
         self.n_features_in_ = X.shape[1]
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         if len(X) == 0:
             return np.zeros((0, 2))
-        return self.estimator_.predict_proba(X)
+        return self.trees_.predict_proba(X)
 
     def content_probability(self, X: np.ndarray) -> np.ndarray:
         """P(content) per row."""

@@ -154,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="fit a model on labeled pages")
     train.add_argument("data", nargs="+", help="directories of labeled pages")
-    train.add_argument("--out", default=None, help="where to write the model (.joblib)")
+    train.add_argument("--out", default=None,
+                       help="where to write the model (.npz arrays; a .json manifest beside)")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")

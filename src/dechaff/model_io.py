@@ -1,24 +1,32 @@
-"""Saving and loading models: a joblib file with a JSON manifest beside it."""
+"""Saving and loading models: plain arrays (.npz) with a JSON manifest beside it.
+
+A model file holds numbers only and is read with ``allow_pickle=False``: loading a
+model, even one from an untrusted source, cannot run code. The manifest says which
+features the model expects and how it was trained.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from importlib import resources
 from pathlib import Path
 
-import joblib
+import numpy as np
 import sklearn
 
 from . import __version__
-from .classify import ContentModel
+from .classify import BlockClassifier, ContentModel
 from .features import CONTEXT_NAMES, FEATURE_NAMES
+from .trees import TreeEnsemble
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 # What a model of this code version may have been trained on: one pass, or two.
 KNOWN_FEATURE_LISTS = (FEATURE_NAMES, FEATURE_NAMES + CONTEXT_NAMES)
-DEFAULT_MODEL = "default.joblib"
+DEFAULT_MODEL = "default.npz"
 RETRAIN_HINT = "retrain it with `dechaff train DATA_DIR --out MODEL` (see README: Retraining)"
+PASSES = ("first", "second")
 
 
 class ModelError(RuntimeError):
@@ -35,10 +43,16 @@ def manifest_path(model_path: Path) -> Path:
 
 
 def save_model(model: ContentModel, path: str | Path, metadata: dict) -> Path:
-    """Write ``path`` (joblib) and its manifest; return the manifest's path."""
+    """Write ``path`` (.npz arrays) and its manifest; return the manifest's path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path, compress=3)
+    arrays, passes = {}, {}
+    for name, classifier in zip(PASSES, (model.first, model.second)):
+        if classifier is not None:
+            arrays.update(classifier.trees_.to_arrays(name))
+            passes[name] = classifier.get_params()
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "dechaff_version": __version__,
@@ -46,6 +60,8 @@ def save_model(model: ContentModel, path: str | Path, metadata: dict) -> Path:
         "feature_hash": feature_hash(model.feature_names),
         "feature_names": list(model.feature_names),
         "passes": 1 if model.second is None else 2,
+        "classifiers": {k: {**v, "feature_names": len(v["feature_names"])}
+                        for k, v in passes.items()},
         "threshold": model.threshold,
         **metadata,
     }
@@ -81,11 +97,32 @@ def load_model(path: str | Path | None = None) -> ContentModel:
             f"(dechaff {manifest.get('dechaff_version')}), which this dechaff "
             f"{__version__} does not compute; {RETRAIN_HINT}"
         )
+    names = manifest["feature_names"]
     try:
-        model = joblib.load(path)
-    except Exception as error:  # a corrupt or foreign file can raise nearly anything
+        with np.load(path, allow_pickle=False) as arrays:
+            classifiers = [
+                _classifier(arrays, name, names[: len(FEATURE_NAMES) if name == "first"
+                                                 else len(names)])
+                if f"{name}.roots" in arrays.files else None
+                for name in PASSES
+            ]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
         raise ModelError(f"cannot load model {path}: {error}") from error
-    if not isinstance(model, ContentModel) or \
-            feature_hash(model.feature_names) != manifest["feature_hash"]:
+    if classifiers[0] is None or (classifiers[1] is None) != (manifest.get("passes") == 1):
+        raise ModelError(f"{path} does not hold the dechaff model its manifest describes")
+    model = ContentModel(classifiers[0], classifiers[1], float(manifest["threshold"]))
+    if feature_hash(model.feature_names) != manifest["feature_hash"]:
         raise ModelError(f"{path} does not hold the dechaff model its manifest describes")
     return model
+
+
+def _classifier(arrays, name: str, feature_names: list[str]) -> BlockClassifier:
+    trees = TreeEnsemble.from_arrays(arrays, name)
+    if trees.n_features != len(feature_names):
+        raise ValueError(f"{name} pass expects {trees.n_features} features, "
+                         f"the manifest names {len(feature_names)}")
+    classifier = BlockClassifier(feature_names=tuple(feature_names))
+    classifier.trees_ = trees
+    classifier.classes_ = np.array([0, 1])
+    classifier.n_features_in_ = trees.n_features
+    return classifier

@@ -1,0 +1,149 @@
+"""Fitted boosted trees as plain arrays: saved without pickle, predicted with numpy.
+
+A model file holds only numbers (an .npz read with ``allow_pickle=False``) and its
+JSON manifest, so loading one cannot run code, and it does not depend on how a
+scikit-learn version pickles its estimators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# The node fields that prediction needs, from scikit-learn's predictor records.
+NODE_FIELDS = ("value", "feature_idx", "num_threshold", "missing_go_to_left", "left",
+               "right", "is_leaf")
+
+
+@dataclass(slots=True)
+class TreeEnsemble:
+    """Binary gradient-boosted trees: P(class 1) = sigmoid(baseline + sum of leaves).
+
+    ``nodes`` maps each of NODE_FIELDS to one array over all trees' nodes; child
+    indices are global (already offset), and ``roots`` holds each tree's root.
+    """
+
+    baseline: float
+    roots: np.ndarray
+    nodes: dict[str, np.ndarray]
+    n_features: int
+    _compiled: list | None = field(default=None, repr=False)  # see _compile()
+
+    @classmethod
+    def from_sklearn(cls, estimator) -> TreeEnsemble:
+        """Take the trees out of a fitted binary HistGradientBoostingClassifier."""
+        if estimator.n_trees_per_iteration_ != 1:
+            raise ValueError("only binary classifiers are supported")
+        parts = {name: [] for name in NODE_FIELDS}
+        roots, offset = [], 0
+        for (predictor,) in estimator._predictors:
+            nodes = predictor.nodes
+            if nodes["is_categorical"].any():
+                raise ValueError("categorical splits are not supported")
+            roots.append(offset)
+            for name in NODE_FIELDS:
+                column = nodes[name]
+                if name in ("left", "right"):
+                    column = column.astype(np.int64) + offset
+                parts[name].append(column)
+            offset += len(nodes)
+        return cls(
+            baseline=float(np.ravel(estimator._baseline_prediction)[0]),
+            roots=np.array(roots, dtype=np.int64),
+            nodes={name: np.concatenate(parts[name]) for name in NODE_FIELDS},
+            n_features=int(estimator.n_features_in_),
+        )
+
+    def _compile(self) -> list | bool:
+        """scikit-learn's own compiled tree predictors, rebuilt from the arrays.
+
+        They are several times faster than walking the trees in numpy, but private
+        API: they are used only if they exist and agree with the numpy walk on a
+        probe; otherwise (False) the numpy walk serves.
+        """
+        if self._compiled is not None:
+            return self._compiled
+        self._compiled = False
+        try:
+            from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+            from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+
+            bounds = [*self.roots.tolist(), len(self.nodes["value"])]
+            empty = np.zeros((0, 8), dtype=np.uint32)
+            predictors = []
+            for start, end in zip(bounds, bounds[1:]):
+                record = np.zeros(end - start, dtype=PREDICTOR_RECORD_DTYPE)
+                for name in NODE_FIELDS:
+                    column = self.nodes[name][start:end]
+                    record[name] = column - start if name in ("left", "right") else column
+                record["left"][record["is_leaf"] == 1] = 0
+                record["right"][record["is_leaf"] == 1] = 0
+                predictors.append(TreePredictor(record, empty, empty))
+            compiled = (predictors, empty, np.zeros(self.n_features, dtype=np.uint32))
+            probe = np.random.default_rng(0).normal(size=(64, self.n_features))
+            probe[::7, ::3] = np.nan
+            if np.allclose(self._compiled_scores(compiled, probe), self._walk(probe)):
+                self._compiled = compiled
+        except Exception:  # any change in those internals: keep the numpy walk
+            self._compiled = False
+        return self._compiled
+
+    def _compiled_scores(self, compiled, X: np.ndarray) -> np.ndarray:
+        predictors, bitsets, index_map = compiled
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        total = np.full(len(X), self.baseline)
+        for predictor in predictors:
+            total += predictor.predict(X, bitsets, index_map, 1)
+        return total
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """The raw score per row (compiled predictors when they check out)."""
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X has {X.shape[1]} features, the trees expect {self.n_features}")
+        compiled = self._compile()
+        return self._compiled_scores(compiled, X) if compiled else self._walk(X)
+
+    def _walk(self, X: np.ndarray) -> np.ndarray:
+        """The raw score per row: all rows and trees walked together, level by level,
+        each step only over the (row, tree) pairs not yet at a leaf."""
+        n_rows, n_features = X.shape
+        nodes = self.nodes
+        feature, threshold = nodes["feature_idx"], nodes["num_threshold"]
+        left, right, leaf = nodes["left"], nodes["right"], nodes["is_leaf"].astype(bool)
+        n_trees = len(self.roots)
+        flat_x = np.ascontiguousarray(X, dtype=np.float64).ravel()
+        current = np.tile(self.roots, n_rows)
+        row_start = np.repeat(np.arange(n_rows) * n_features, n_trees)
+        walking = np.flatnonzero(~leaf[current])
+        while walking.size:
+            at = current[walking]
+            x = flat_x[row_start[walking] + feature[at]]
+            go_left = x <= threshold[at]
+            missing = np.isnan(x)
+            if missing.any():
+                go_left[missing] = nodes["missing_go_to_left"][at[missing]].astype(bool)
+            step = np.where(go_left, left[at], right[at])
+            current[walking] = step
+            walking = walking[~leaf[step]]
+        return self.baseline + nodes["value"][current].reshape(n_rows, n_trees).sum(axis=1)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        positive = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - positive, positive])
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        arrays = {f"{prefix}.{name}": values for name, values in self.nodes.items()}
+        arrays[f"{prefix}.roots"] = self.roots
+        arrays[f"{prefix}.baseline"] = np.array([self.baseline])
+        arrays[f"{prefix}.n_features"] = np.array([self.n_features])
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> TreeEnsemble:
+        return cls(
+            baseline=float(arrays[f"{prefix}.baseline"][0]),
+            roots=np.asarray(arrays[f"{prefix}.roots"], dtype=np.int64),
+            nodes={name: np.asarray(arrays[f"{prefix}.{name}"]) for name in NODE_FIELDS},
+            n_features=int(arrays[f"{prefix}.n_features"][0]),
+        )
