@@ -12,6 +12,12 @@ from lxml import etree
 from .blocks import Block, Frames, blockify
 from .decode import decode_html
 
+# Signatures of common binary formats that are sometimes served or saved as pages.
+BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"RIFF",
+                b"\x00\x00\x01\x00", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf")
+# Text whose first characters are more than this share control characters is binary.
+MAX_CONTROL_SHARE = 0.1
+SNIFF_CHARS = 4096
 # How much JSON-LD is read per page, and how deep its objects are walked for @type.
 MAX_JSON_LD_CHARS = 200_000
 MAX_JSON_LD_DEPTH = 6
@@ -49,11 +55,24 @@ def _parser() -> lxml.html.HTMLParser:
 _PARSER = _parser()
 
 
+def _reject_binary(html: str | bytes, text: str) -> None:
+    if isinstance(html, bytes) and html.lstrip()[:8].startswith(BINARY_MAGIC):
+        raise ParseError("not HTML: the bytes are an image, archive or PDF")
+    head = text[:SNIFF_CHARS]
+    controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f")
+    if head and controls > MAX_CONTROL_SHARE * len(head):
+        raise ParseError("not HTML: the input looks like binary data")
+
+
 def parse_tree(html: str | bytes):
-    """Decode (if bytes) and parse a page into an lxml tree; None for an empty document."""
+    """Decode (if bytes) and parse a page into an lxml tree; None for an empty document.
+
+    Raises ParseError for input that is not HTML at all (binary data).
+    """
     text = decode_html(html)
     if not text.strip():
         return None
+    _reject_binary(html, text)
     try:
         return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=_PARSER)
     except etree.ParserError as error:
