@@ -18,7 +18,7 @@ pytestmark = needs_dataset
 
 @pytest.fixture(scope="module")
 def first_pages():
-    return load_pages([WCXB], n_jobs=2, progress=False)[:120] if WCXB.is_dir() else []
+    return [prepare_page(ref) for ref in list_pages(WCXB)[:120]]
 
 
 def test_dataset_is_read_as_wcxb_with_page_types():
