@@ -123,3 +123,13 @@ def test_bad_bytes_give_a_record_not_a_crash(small_model, bad):
 def test_read_inputs_reports_unreadable_paths(tmp_path):
     assert list(read_inputs([str(tmp_path / "nope.html")]))[0][1].startswith(
         "FileNotFoundError")
+
+
+def test_batches_can_run_in_a_worker_thread(small_model):
+    # No signal-based timeout off the main thread, but no crash either.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pages = [PageInput("a", NEWS.read_bytes()), PageInput("b", FORUM.read_bytes())]
+    with ThreadPoolExecutor(1) as pool:
+        records = pool.submit(lambda: list(clean_many(pages, BatchConfig(str(small_model)))))
+        assert [r["error"] for r in records.result()] == [None, None]

@@ -17,6 +17,7 @@ import gzip
 import json
 import signal
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -144,7 +145,9 @@ def clean_one(page: PageInput | tuple[str, str], config: BatchConfig) -> dict:
     if isinstance(page, tuple):
         return {"source": page[0], "url": None, "title": None, "text": None, "error": page[1]}
     extractor = _extractor(config.model, config.threshold)
-    use_alarm = config.timeout > 0 and hasattr(signal, "SIGALRM")
+    # Signal handlers can only be set in the main thread: elsewhere, no timeout.
+    use_alarm = (config.timeout > 0 and hasattr(signal, "SIGALRM")
+                 and threading.current_thread() is threading.main_thread())
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, config.timeout)
