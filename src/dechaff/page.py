@@ -10,7 +10,7 @@ import lxml.html
 from lxml import etree
 
 from .blocks import Block, Frames, blockify
-from .decode import decode_html
+from .decode import decode_html, gunzip_if_needed
 
 # Signatures of common binary formats that are sometimes served or saved as pages.
 BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"RIFF",
@@ -55,9 +55,20 @@ def _parser() -> lxml.html.HTMLParser:
 _PARSER = _parser()
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f")
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
 def _reject_binary(html: str | bytes, text: str) -> None:
-    if isinstance(html, bytes) and html.lstrip()[:8].startswith(BINARY_MAGIC):
-        raise ParseError("not HTML: the bytes are an image, archive or PDF")
+    if isinstance(html, bytes):
+        raw = gunzip_if_needed(html)
+        if raw.lstrip()[:8].startswith(BINARY_MAGIC):
+            raise ParseError("not HTML: the bytes are an image, archive or PDF")
+        head = raw[:SNIFF_CHARS]
+        if not head.startswith(_WIDE_BOMS):  # UTF-16/32 text is full of NUL bytes
+            controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+            if controls > MAX_CONTROL_SHARE * len(head):
+                raise ParseError("not HTML: the input looks like binary data")
     head = text[:SNIFF_CHARS]
     controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f")
     if head and controls > MAX_CONTROL_SHARE * len(head):
