@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .article import FORMATS
+from .batch import DEFAULT_TIMEOUT
 from .decode import gunzip_if_needed
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -147,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--output-dir", default=None,
                        help="write one file per page here instead of JSON Lines")
     clean.add_argument("--jobs", type=int, default=1, help="processes cleaning in parallel")
-    clean.add_argument("--timeout", type=float, default=60.0,
+    clean.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                        help="seconds a page may take before it is recorded as failed")
     clean.add_argument("--quiet", action="store_true", help="no progress bar")
     clean.set_defaults(run=_clean)

@@ -21,7 +21,6 @@ from lxml import etree
 from .blocks import MARKER_ATTRIBUTE
 from .decode import decode_html, gunzip_if_needed
 
-FORMATS = ("wcxb", "marked")
 UNKNOWN_TYPE = "unknown"
 # How marked pages name their page type and URL (see labeled_data/README.md).
 PAGE_TYPE_META = "dechaff:page-type"

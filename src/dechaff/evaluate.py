@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,6 +71,3 @@ def format_summary(summary: dict, title: str = "") -> str:
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
 
-
-def results_as_dicts(results: list[PageResult]) -> list[dict]:
-    return [asdict(r) for r in results]
