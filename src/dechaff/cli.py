@@ -124,6 +124,35 @@ def _evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def report_path(page: str, out: str | None) -> str:
+    """Where `inspect` writes: --out, else NAME.inspect.html here; '-' (stdin) → stdout."""
+    if out:
+        return out
+    if page == "-":
+        return "-"
+    name = Path(page).name
+    for suffix in (".gz", ".html", ".htm"):
+        name = name.removesuffix(suffix)
+    return f"{name or 'page'}.inspect.html"
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from .extractor import Extractor
+    from .inspection import inspect_page, render_report
+
+    extractor = Extractor(args.model, threshold=args.threshold)
+    name = Path(args.model).name if args.model else "default"
+    inspection = inspect_page(read_input(args.page), extractor, name)
+    report = render_report(inspection, "stdin" if args.page == "-" else args.page)
+    out = report_path(args.page, args.out)
+    if out == "-":
+        sys.stdout.write(report)
+    else:
+        Path(out).write_text(report, encoding="utf-8")
+        print(out)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dechaff", description="Remove boilerplate from web pages with a trained model."
@@ -173,6 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
     evaluate.set_defaults(run=_evaluate)
+
+    inspect = commands.add_parser(
+        "inspect", help="write an HTML report of why each block was kept or dropped",
+        description="Write one self-contained HTML file: the page's blocks in order, "
+                    "coloured by P(content), their features on hover, and the kept text.")
+    inspect.add_argument("page", metavar="PAGE", help="an .html/.html.gz file, or - for stdin")
+    inspect.add_argument("--out", default=None,
+                         help="the report's path, - for stdout (default: PAGE's name with "
+                              ".inspect.html, in the current directory; stdout for stdin)")
+    inspect.add_argument("--threshold", type=float, default=None,
+                         help="keep blocks with P(content) at least this (default: the model's)")
+    inspect.add_argument("--model", default=None, help="a model written by `dechaff train`")
+    inspect.set_defaults(run=_inspect)
     return parser
 
 
