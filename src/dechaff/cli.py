@@ -153,6 +153,21 @@ def _inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _label(args: argparse.Namespace) -> int:
+    from .extractor import Extractor
+    from .label import label_files
+
+    extractor = Extractor(args.model, threshold=args.threshold)
+    failed = 0
+    for source, written, message in label_files(args.pages, Path(args.out_dir), extractor):
+        if written is None:
+            failed += 1
+            print(f"dechaff: {source}: {message}", file=sys.stderr)
+        else:
+            print(f"{written}: {message}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dechaff", description="Remove boilerplate from web pages with a trained model."
@@ -215,6 +230,19 @@ def build_parser() -> argparse.ArgumentParser:
                          help="keep blocks with P(content) at least this (default: the model's)")
     inspect.add_argument("--model", default=None, help="a model written by `dechaff train`")
     inspect.set_defaults(run=_inspect)
+
+    label = commands.add_parser(
+        "label", help="write pages marked with the model's labels, to correct by hand",
+        description="Write a copy of each page with data-dechaff markers for the blocks "
+                    "the model keeps (the marked format of labeled_data/README.md), as a "
+                    "first draft to correct and train on. Exit status 1 if any page "
+                    "failed; the others are still written.")
+    label.add_argument("pages", nargs="+", metavar="PAGE", help=".html or .html.gz files")
+    label.add_argument("--out-dir", required=True, help="where to write the labeled copies")
+    label.add_argument("--threshold", type=float, default=None,
+                       help="mark blocks with P(content) at least this (default: the model's)")
+    label.add_argument("--model", default=None, help="a model written by `dechaff train`")
+    label.set_defaults(run=_label)
     return parser
 
 
