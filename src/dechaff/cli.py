@@ -106,6 +106,11 @@ def _train(args: argparse.Namespace) -> int:
     print(f"\nlabel ceiling (oracle keeps the blocks labeled content): F1 {oracle['f1']:.3f}")
     if args.out:
         print(f"model written to {args.out}")
+        print("training report: " + ", ".join(report["files"][2:]))
+        from .plots import PLOTS_HINT, have_matplotlib
+
+        if not have_matplotlib():
+            print(PLOTS_HINT, file=sys.stderr)
     return EXIT_OK
 
 

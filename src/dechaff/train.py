@@ -231,7 +231,8 @@ def oracle(pages: list[PageData]) -> list[PageResult]:
 
 def train(directories: list[str | Path], out: str | Path | None,
           config: TrainConfig | None = None, progress: bool = True) -> dict:
-    """Cross-validate, fit on all pages, save the model; return the report."""
+    """Cross-validate, fit on all pages, save the model with its training report beside
+    it; return the metrics, and under "files" what was written."""
     config = config or TrainConfig()
     pages = load_pages(directories, config.n_jobs, progress, config.weights)
     if len({p.domain for p in pages}) < config.folds:
@@ -247,12 +248,15 @@ def train(directories: list[str | Path], out: str | Path | None,
         "cross_validation": summarize(score(pages, oof, threshold)),
         "oracle": summarize(oracle(pages))["overall"],
     }
-    if out is not None:
-        save_model(fit(pages, config, threshold), out, {
-            "training": training_record(directories, config),
-            "metrics": report,
-        })
-    return report
+    if out is None:
+        return report
+    from .report import build_report, write_report
+
+    model = fit(pages, config, threshold)
+    manifest = save_model(model, out, {"training": training_record(directories, config),
+                                       "metrics": report})
+    written = write_report(out, build_report(pages, oof, model, report))
+    return {**report, "files": [str(out), str(manifest), *map(str, written)]}
 
 
 def training_record(directories: list[str | Path], config: TrainConfig) -> dict:
