@@ -290,3 +290,15 @@ def test_labels_match_for_pairs_and_marked_versions_of_a_page(tmp_path):
         '<aside class="share">', '<aside class="share" data-dechaff="chrome">'))
     pair, marked = (load_pages([tmp_path / d], n_jobs=1, progress=False)[0] for d in "pm")
     assert np.array_equal(pair.y, marked.y) and pair.y.sum() == 2
+
+
+def test_the_documented_rules_example_is_valid(tmp_path):
+    from dechaff.site_rules import load_rules
+
+    readme = (Path(__file__).parent.parent / "labeled_data" / "README.md").read_text()
+    example = readme.split("```json\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "selectors.json").write_text(example)
+    rules = load_rules(tmp_path / "selectors.json")
+    assert set(rules) == {"riverton-daily.example", "crafthop.example", "forum.example"}
+    assert rules["riverton-daily.example"].page_type == "article"
+    assert len(rules["riverton-daily.example"].exclude) == 2
