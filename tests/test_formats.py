@@ -302,3 +302,13 @@ def test_the_documented_rules_example_is_valid(tmp_path):
     assert set(rules) == {"riverton-daily.example", "crafthop.example", "forum.example"}
     assert rules["riverton-daily.example"].page_type == "article"
     assert len(rules["riverton-daily.example"].exclude) == 2
+
+
+def test_too_few_sites_for_the_folds_is_a_clear_error(capsys, tmp_path):
+    data = make_pairs(tmp_path / "pairs")
+    for site in SITES[2:]:
+        (data / f"{site}.html").unlink()
+    assert main(["train", str(data), *FAST]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("dechaff: error:") and "label more sites" in err
+    assert err.count("\n") == 1

@@ -161,6 +161,10 @@ def stack(pages: list[PageData], matrices: list[np.ndarray] | None = None
 def grouped_folds(pages: list[PageData], folds: int):
     """(train, test) page indices; a domain is never on both sides."""
     groups = [p.domain for p in pages]
+    if len(set(groups)) < folds:
+        raise ValueError(f"{folds} folds need pages of at least {folds} domains, these "
+                         f"{len(pages)} pages have {len(set(groups))}: label more sites, "
+                         f"or train with fewer --folds")
     return GroupKFold(n_splits=folds).split(np.zeros(len(pages)), groups=groups)
 
 
@@ -235,8 +239,6 @@ def train(directories: list[str | Path], out: str | Path | None,
     it; return the metrics, and under "files" what was written."""
     config = config or TrainConfig()
     pages = load_pages(directories, config.n_jobs, progress, config.weights)
-    if len({p.domain for p in pages}) < config.folds:
-        raise ValueError(f"cross-validation needs at least {config.folds} domains")
     oof = cross_validate(pages, config, progress)
     threshold = config.threshold
     if threshold is None:
