@@ -5,28 +5,25 @@
 Each page is scored by a model that never saw its domain (the same grouped folds
 as `dechaff train`). For each of the worst pages it prints the blocks the model
 kept that the labels call chrome, and those it dropped that the labels call
-content, each with its probability.
+content, each with its probability. `dechaff train --out MODEL` writes the same
+analysis into MODEL's training report (dechaff.report.worst_pages).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 
-import numpy as np
+from dechaff.report import worst_pages
+from dechaff.train import TrainConfig, cross_validate, load_pages
 
-from dechaff.train import TrainConfig, cross_validate, load_pages, score
-
-SHOWN_BLOCKS = 6  # per side and page
-SHOWN_CHARS = 110
+THRESHOLD = 0.5
 
 
-def _show(title: str, blocks, probabilities) -> None:
-    print(f"  {title}:")
-    for block, p in list(zip(blocks, probabilities))[:SHOWN_BLOCKS]:
-        text = textwrap.shorten(block.text, SHOWN_CHARS, placeholder=" …")
-        print(f"    {p:.2f} [{block.kind}] {text}")
+def _show(title: str, count: int, blocks: list[dict]) -> None:
+    print(f"  {title} ({count}):")
+    for block in blocks:
+        print(f"    {block['probability']:.2f} [{block['kind']}] {block['text']}")
 
 
 def main() -> int:
@@ -37,28 +34,12 @@ def main() -> int:
     args = parser.parse_args()
 
     pages = load_pages(args.data, progress=False)
-    config = TrainConfig()
-    oof = cross_validate(pages, config, progress=True)
-    threshold = 0.5
-    results = score(pages, oof, threshold)
-    order = np.argsort([r.f1 for r in results])
-    shown = 0
-    for i in order:
-        page, result, p = pages[i], results[i], oof[i]
-        if args.type and page.page_type != args.type:
-            continue
-        kept, labels = p >= threshold, page.y.astype(bool)
-        print(f"\n{page.page_id} {page.page_type} {page.domain} F1 {result.f1:.2f} "
-              f"(P {result.precision:.2f} R {result.recall:.2f})")
-        wrong_kept = [(b, q) for b, q, k, y in zip(page.blocks, p, kept, labels) if k and not y]
-        wrong_dropped = [(b, q) for b, q, k, y in zip(page.blocks, p, kept, labels)
-                         if y and not k]
-        _show(f"kept but chrome ({len(wrong_kept)})", *zip(*wrong_kept or [((), ())]))
-        _show(f"dropped but content ({len(wrong_dropped)})",
-              *zip(*wrong_dropped or [((), ())]))
-        shown += 1
-        if shown >= args.worst:
-            break
+    oof = cross_validate(pages, TrainConfig(), progress=True)
+    for page in worst_pages(pages, oof, THRESHOLD, args.worst, args.type):
+        print(f"\n{page['page_id']} {page['page_type']} {page['domain']} F1 {page['f1']:.2f} "
+              f"(P {page['precision']:.2f} R {page['recall']:.2f})")
+        _show("kept but chrome", page["wrongly_kept_count"], page["wrongly_kept"])
+        _show("dropped but content", page["wrongly_dropped_count"], page["wrongly_dropped"])
     return 0
 
 

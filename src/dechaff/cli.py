@@ -95,8 +95,9 @@ def _train(args: argparse.Namespace) -> int:
     from .evaluate import format_summary
     from .train import TrainConfig, train
 
+    options = {"max_iter": args.max_iter} if args.max_iter else {}
     config = TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs,
-                         threshold=args.threshold)
+                         threshold=args.threshold, weights=dict(args.weight), **options)
     report = train(args.data, args.out, config, progress=not args.quiet)
     print(format_summary(report["cross_validation"],
                          f"{config.folds}-fold cross-validation, grouped by domain, "
@@ -105,7 +106,30 @@ def _train(args: argparse.Namespace) -> int:
     print(f"\nlabel ceiling (oracle keeps the blocks labeled content): F1 {oracle['f1']:.3f}")
     if args.out:
         print(f"model written to {args.out}")
+        print("training report: " + ", ".join(report["files"][2:]))
+        from .plots import PLOTS_HINT, have_matplotlib
+
+        if not have_matplotlib():
+            print(PLOTS_HINT, file=sys.stderr)
     return EXIT_OK
+
+
+def _weight(value: str) -> tuple[str, float]:
+    """DIR=W of --weight (split at the last '=', so a path may contain '=')."""
+    directory, sep, weight = value.rpartition("=")
+    try:
+        number = float(weight)
+    except ValueError:
+        number = float("nan")
+    if not sep or not directory or not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected DIR=W with W a positive number: {value!r}")
+    return directory, number
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number: {value!r}")
+    return int(value)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -201,6 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("data", nargs="+", help="directories of labeled pages")
     train.add_argument("--out", default=None,
                        help="where to write the model (.npz arrays; a .json manifest beside)")
+    train.add_argument("--weight", type=_weight, action="append", default=[],
+                       metavar="DIR=W",
+                       help="weigh the pages of data directory DIR W times (default 1); "
+                            "repeat for several directories")
+    train.add_argument("--max-iter", type=_positive_int, default=None,
+                       help="boosting rounds per pass (default 300); fewer train faster, "
+                            "and worse")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")

@@ -1,29 +1,51 @@
 """Labeled pages on disk: find them, recognise their format, read them.
 
-Two formats (documented with examples in labeled_data/README.md):
+Five formats, told apart by the directory's layout (documented with examples in
+labeled_data/README.md):
 
-- ``wcxb``: a directory with ``html/NAME.html.gz`` and ``ground-truth/NAME.json``
-  holding ``ground_truth.main_content`` (the page's clean text), as in the WCXB
-  benchmark. Blocks are labeled by aligning the clean text with them.
-- ``marked``: ``.html`` (or ``.html.gz``) pages whose content elements carry
-  ``data-dechaff="content"`` (and nested chrome inside them ``data-dechaff="chrome"``).
+- ``wcxb``: ``html/NAME.html.gz`` and ``ground-truth/NAME.json`` holding
+  ``ground_truth.main_content`` (the page's clean text), as in the WCXB benchmark.
+- ``scrapinghub``: ``ground-truth.json`` mapping page ids to ``articleBody`` and
+  ``url``, with the pages in ``html/ID.html.gz``, as in ScrapingHub's
+  article-extraction-benchmark.
+- ``selectors``: a ``selectors.json`` of per-site CSS selector rules beside raw pages;
+  the rules mark each page's content (see site_rules.py).
+- ``pairs``: ``NAME.html`` (or .htm, .html.gz) beside ``NAME.txt``, its clean text.
+- ``marked``: ``.html`` pages whose content elements carry ``data-dechaff="content"``
+  (and nested chrome inside them ``data-dechaff="chrome"``).
+
+Clean text (wcxb, scrapinghub, pairs) is aligned with the page's blocks; marked and
+selector-labeled pages give block labels directly. A directory of loose pages may
+mix pairs and marked pages: a page with a ``.txt`` twin is a pair, any other page
+must carry content markers.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lxml import etree
-
 from .blocks import MARKER_ATTRIBUTE
 from .decode import decode_html, gunzip_if_needed
+from .page import page_url, parse_tree
+from .site_rules import RULES_FILE, load_rules, mark_content, normal_host, rule_for
 
 UNKNOWN_TYPE = "unknown"
 # How marked pages name their page type and URL (see labeled_data/README.md).
 PAGE_TYPE_META = "dechaff:page-type"
+PAGE_SUFFIXES = (".html.gz", ".html", ".htm")
+TEXT_SUFFIX = ".txt"
+_CONTENT_MARKER = re.compile(MARKER_ATTRIBUTE + r"""\s*=\s*["']?content\b""")
+SHOWN_UNLABELED = 5  # pages named in the error for a directory with unlabeled pages
+
+
+class SkippedPage(ValueError):
+    """A page that cannot be labeled (e.g. its site's selectors match nothing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +66,149 @@ class LabeledPage:
     page_type: str
     with_snippets: list[str] = field(default_factory=list)
     without_snippets: list[str] = field(default_factory=list)
+    site: str | None = None  # the page's host when it has no URL
 
     @property
     def domain(self) -> str:
-        host = urlsplit(self.url).hostname if self.url else None
+        host = urlsplit(self.url).hostname if self.url else self.site
         if not host:
             return self.page_id
         return host[4:] if host.startswith("www.") else host
 
 
-def detect_format(directory: Path) -> str:
-    """Which label format a directory holds, from its layout."""
-    if (directory / "ground-truth").is_dir() and (directory / "html").is_dir():
-        return "wcxb"
-    if any(_html_files(directory)):
-        return "marked"
+def page_stem(path: Path) -> str:
+    """A page file's name without its page suffix ("a.b.html.gz" -> "a.b")."""
+    name = path.name
+    for suffix in PAGE_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _html_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*")
+                  if p.name.lower().endswith(PAGE_SUFFIXES) and p.is_file())
+
+
+def _read_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gunzip_if_needed(data) if path.suffix == ".gz" else data
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: clean text must be UTF-8 ({error.reason})") from error
+
+
+# --- layouts: how a directory's pages are listed -------------------------------
+
+def _list_wcxb(directory: Path) -> list[PageRef]:
+    refs = []
+    for label in sorted((directory / "ground-truth").glob("*.json")):
+        for suffix in (".html.gz", ".html"):
+            html = directory / "html" / f"{label.stem}{suffix}"
+            if html.exists():
+                refs.append(PageRef("wcxb", html, label))
+                break
+    return refs
+
+
+@lru_cache(maxsize=4)
+def _scrapinghub_truth(path: Path) -> dict:
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: cannot read the ground truth: {error}") from error
+    if not isinstance(truth, dict):
+        raise ValueError(f"{path}: expected an object mapping page ids to records")
+    return truth
+
+
+def _list_scrapinghub(directory: Path) -> list[PageRef]:
+    truth_path = directory / "ground-truth.json"
+    refs = []
+    for page_id in sorted(_scrapinghub_truth(truth_path)):
+        for suffix in (".html.gz", ".html"):
+            html = directory / "html" / f"{page_id}{suffix}"
+            if html.exists():
+                refs.append(PageRef("scrapinghub", html, truth_path))
+                break
+    return refs
+
+
+def _list_selectors(directory: Path) -> list[PageRef]:
+    rules = directory / RULES_FILE
+    load_rules(rules)  # a bad rules file fails here, once, not in every worker
+    return [PageRef("selectors", path, rules) for path in _html_files(directory)]
+
+
+def _has_content_marker(path: Path) -> bool:
+    return bool(_CONTENT_MARKER.search(decode_html(_read_bytes(path))))
+
+
+def _list_loose(directory: Path) -> list[PageRef]:
+    """Pairs (a page with a .txt twin) and marked pages; any other page is an error."""
+    refs, unlabeled = [], []
+    for path in _html_files(directory):
+        twin = path.with_name(page_stem(path) + TEXT_SUFFIX)
+        if twin.is_file():
+            refs.append(PageRef("pairs", path, twin))
+        elif _has_content_marker(path):
+            refs.append(PageRef("marked", path))
+        else:
+            unlabeled.append(path)
+    if unlabeled:
+        names = ", ".join(str(p.relative_to(directory)) for p in unlabeled[:SHOWN_UNLABELED])
+        more = f" and {len(unlabeled) - SHOWN_UNLABELED} more" \
+            if len(unlabeled) > SHOWN_UNLABELED else ""
+        raise ValueError(
+            f"{directory}: {len(unlabeled)} page(s) with neither a {TEXT_SUFFIX} twin nor "
+            f"{MARKER_ATTRIBUTE}=\"content\" markers: {names}{more}"
+        )
+    return refs
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One way of laying out labeled pages: how to recognise it, how to list them."""
+
+    detect: Callable[[Path], bool]
+    list_pages: Callable[[Path], list[PageRef]]
+
+
+LOOSE = "loose"  # the layout of pairs and marked pages side by side
+# Checked in this order; the first whose detect() holds lists the directory.
+LAYOUTS: dict[str, Layout] = {
+    "wcxb": Layout(lambda d: (d / "ground-truth").is_dir() and (d / "html").is_dir(),
+                   _list_wcxb),
+    "scrapinghub": Layout(lambda d: (d / "ground-truth.json").is_file()
+                          and (d / "html").is_dir(), _list_scrapinghub),
+    "selectors": Layout(lambda d: (d / RULES_FILE).is_file(), _list_selectors),
+    LOOSE: Layout(lambda d: bool(_html_files(d)), _list_loose),
+}
+
+
+def _layout(directory: Path) -> str:
+    for name, layout in LAYOUTS.items():
+        if layout.detect(directory):
+            return name
     raise ValueError(
-        f"{directory}: no labeled pages found (expected html/ + ground-truth/ "
-        f"or .html pages marked with {MARKER_ATTRIBUTE}=\"content\")"
+        f"{directory}: no labeled pages found (expected html/ + ground-truth/, "
+        f"ground-truth.json + html/, {RULES_FILE} beside pages, or .html pages with a "
+        f"{TEXT_SUFFIX} twin or marked with {MARKER_ATTRIBUTE}=\"content\")"
     )
 
 
-def _html_files(directory: Path):
-    for pattern in ("*.html", "*.htm", "*.html.gz"):
-        yield from directory.rglob(pattern)
+def detect_format(directory: str | Path) -> str:
+    """Which label format a directory holds, from its layout: "wcxb", "scrapinghub",
+    "selectors", "pairs", "marked", or "marked+pairs" for loose pages of both kinds."""
+    directory = Path(directory)
+    name = _layout(directory)
+    if name != LOOSE:
+        return name
+    return "+".join(sorted({ref.format for ref in _list_loose(directory)}))
 
 
 def list_pages(directory: str | Path) -> list[PageRef]:
@@ -75,23 +216,10 @@ def list_pages(directory: str | Path) -> list[PageRef]:
     directory = Path(directory)
     if not directory.is_dir():
         raise ValueError(f"{directory}: not a directory")
-    fmt = detect_format(directory)
-    if fmt == "wcxb":
-        refs = []
-        for label in sorted((directory / "ground-truth").glob("*.json")):
-            html = directory / "html" / f"{label.stem}.html.gz"
-            if not html.exists():
-                html = directory / "html" / f"{label.stem}.html"
-            if html.exists():
-                refs.append(PageRef("wcxb", html, label))
-        return refs
-    return [PageRef("marked", path) for path in sorted(_html_files(directory))]
+    return LAYOUTS[_layout(directory)].list_pages(directory)
 
 
-def _read_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gunzip_if_needed(data) if path.suffix == ".gz" else data
-
+# --- readers: one labeled page, by its format ---------------------------------
 
 def _read_wcxb(ref: PageRef) -> LabeledPage:
     record = json.loads(ref.label_path.read_text(encoding="utf-8"))
@@ -109,22 +237,68 @@ def _read_wcxb(ref: PageRef) -> LabeledPage:
     )
 
 
-def _read_marked(ref: PageRef) -> LabeledPage:
-    html = _read_bytes(ref.html_path)
-    head = etree.HTML(decode_html(html).encode("utf-8"))
-    def first(xpath: str) -> str | None:
-        values = head.xpath(xpath) if head is not None else []
-        return str(values[0]).strip() if values else None
-    name = ref.html_path.name.split(".")[0]
+def _read_scrapinghub(ref: PageRef) -> LabeledPage:
+    page_id = page_stem(ref.html_path)
+    record = _scrapinghub_truth(ref.label_path).get(page_id)
+    if not isinstance(record, dict):
+        raise ValueError(f"{ref.label_path}: no record for page {page_id}")
     return LabeledPage(
-        page_id=name,
-        html=html,
-        gold_text=None,
-        url=first("//link[@rel='canonical']/@href"),
-        page_type=first(f"//meta[@name='{PAGE_TYPE_META}']/@content") or UNKNOWN_TYPE,
+        page_id=page_id,
+        html=_read_bytes(ref.html_path),
+        gold_text=record.get("articleBody") or "",
+        url=record.get("url"),
+        page_type="article",
     )
 
 
+def _page_facts(html: bytes) -> tuple[str | None, str]:
+    """A page's own URL (canonical link or og:url) and page type (the meta tag)."""
+    root = parse_tree(html)
+    if root is None:
+        return None, UNKNOWN_TYPE
+    types = root.xpath(f"//meta[@name='{PAGE_TYPE_META}']/@content")
+    return page_url(root), (str(types[0]).strip() if types else "") or UNKNOWN_TYPE
+
+
+def _read_marked(ref: PageRef) -> LabeledPage:
+    html = _read_bytes(ref.html_path)
+    url, page_type = _page_facts(html)
+    return LabeledPage(page_stem(ref.html_path), html, None, url, page_type)
+
+
+def _read_pair(ref: PageRef) -> LabeledPage:
+    html = _read_bytes(ref.html_path)
+    url, page_type = _page_facts(html)
+    return LabeledPage(page_stem(ref.html_path), html, _read_text(ref.label_path), url,
+                       page_type)
+
+
+def _read_selectors(ref: PageRef) -> LabeledPage:
+    rules = load_rules(ref.label_path)
+    html = _read_bytes(ref.html_path)
+    url, page_type = _page_facts(html)
+    folder = normal_host(ref.html_path.parent.name)
+    host = urlsplit(url).hostname if url else None
+    rule = rule_for(rules, host) or rule_for(rules, folder)
+    if rule is None:
+        where = f"site {host}" if host else "no canonical link or og:url"
+        raise SkippedPage(f"no rule in {RULES_FILE} for it ({where}, folder {folder!r})")
+    marked = mark_content(html, rule)
+    if marked is None:
+        raise SkippedPage(f"the selectors for {rule.site} match no text")
+    return LabeledPage(page_stem(ref.html_path), marked, None, url,
+                       rule.page_type or page_type, site=None if url else folder)
+
+
+READERS: dict[str, Callable[[PageRef], LabeledPage]] = {
+    "wcxb": _read_wcxb,
+    "scrapinghub": _read_scrapinghub,
+    "selectors": _read_selectors,
+    "pairs": _read_pair,
+    "marked": _read_marked,
+}
+
+
 def read_page_labels(ref: PageRef) -> LabeledPage:
-    """Read one labeled page."""
-    return _read_wcxb(ref) if ref.format == "wcxb" else _read_marked(ref)
+    """Read one labeled page; SkippedPage when it cannot be labeled."""
+    return READERS[ref.format](ref)

@@ -15,7 +15,7 @@ from .align import align_labels, marked_labels
 from .article import Article, to_text
 from .blocks import Block
 from .classify import BlockClassifier, ContentModel
-from .datasets import list_pages, read_page_labels
+from .datasets import SkippedPage, list_pages, read_page_labels
 from .evaluate import PageResult, score_page, summarize
 from .features import CONTEXT_NAMES, FEATURE_NAMES, Features, context_features, featurize
 from .model_io import save_model
@@ -40,6 +40,7 @@ class TrainConfig:
     threshold: float | None = None  # None: the out-of-fold best on THRESHOLD_GRID
     two_pass: bool = True  # a second pass over the first pass's probabilities in context
     inner_folds: int = 3  # folds giving the second pass its out-of-fold inputs
+    weights: dict[str, float] = field(default_factory=dict)  # data directory -> weight
 
     def model(self, threshold: float = 0.5, names: tuple[str, ...] = FEATURE_NAMES
               ) -> BlockClassifier:
@@ -68,18 +69,22 @@ class PageData:
     gold_text: str
     with_snippets: list[str] = field(default_factory=list)
     without_snippets: list[str] = field(default_factory=list)
+    weight: float = 1.0  # its data directory's weight (`dechaff train --weight DIR=W`)
 
     @property
     def weights(self) -> np.ndarray:
-        """Each block weighs its share of the page's words, each page weighs the same.
+        """Each block weighs its share of the page's words, each page weighs the same
+        times its directory's weight.
 
         That mirrors the metric: the mean over pages of a word-level F1.
         """
         words = np.array([b.words for b in self.blocks], dtype=np.float64) + 1.0
-        return words / words.sum() * len(self.blocks) if len(self.blocks) else words
+        if not len(self.blocks):
+            return words
+        return words / words.sum() * len(self.blocks) * self.weight
 
 
-def prepare_page(ref) -> PageData:
+def prepare_page(ref, weight: float = 1.0) -> PageData:
     """Read a labeled page and turn it into blocks, features and labels."""
     labeled = read_page_labels(ref)
     page = read_page(labeled.html)
@@ -99,18 +104,49 @@ def prepare_page(ref) -> PageData:
         gold_text=gold,
         with_snippets=labeled.with_snippets,
         without_snippets=labeled.without_snippets,
+        weight=weight,
     )
 
 
-def load_pages(directories: list[str | Path], n_jobs: int = 2,
-               progress: bool = True) -> list[PageData]:
-    """Prepare every labeled page in the directories (in parallel, order kept)."""
-    refs = [ref for d in directories for ref in list_pages(d)]
+def _prepare_or_skip(ref, weight: float) -> PageData | str:
+    try:
+        return prepare_page(ref, weight)
+    except SkippedPage as reason:
+        return f"{ref.html_path}: {reason}"
+
+
+def directory_weights(directories: list[str | Path], weights: dict[str, float]
+                      ) -> list[float]:
+    """Each directory's weight (1 unless named in ``weights``, matched by path)."""
+    resolved = [Path(d).resolve() for d in directories]
+    for name, weight in weights.items():
+        if Path(name).resolve() not in resolved:
+            raise ValueError(f"weight for {name}, which is not among the data directories")
+        if not (np.isfinite(weight) and weight > 0):
+            raise ValueError(f"weight for {name} must be a positive number, not {weight}")
+    by_path = {Path(name).resolve(): float(w) for name, w in weights.items()}
+    return [by_path.get(path, 1.0) for path in resolved]
+
+
+def load_pages(directories: list[str | Path], n_jobs: int = 2, progress: bool = True,
+               weights: dict[str, float] | None = None) -> list[PageData]:
+    """Prepare every labeled page in the directories (in parallel, order kept).
+
+    Pages that cannot be labeled are left out with a warning on stderr.
+    """
+    scale = directory_weights(directories, weights or {})
+    refs = [(ref, w) for d, w in zip(directories, scale) for ref in list_pages(d)]
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(prepare_page)(ref) for ref in refs
+        delayed(_prepare_or_skip)(ref, w) for ref, w in refs
     )
-    return list(tqdm(jobs, total=len(refs), desc="pages", unit="page",
-                     disable=not progress, file=sys.stderr))
+    pages = []
+    for page in tqdm(jobs, total=len(refs), desc="pages", unit="page",
+                     disable=not progress, file=sys.stderr):
+        if isinstance(page, str):
+            print(f"dechaff: warning: skipped {page}", file=sys.stderr)
+        else:
+            pages.append(page)
+    return pages
 
 
 def stack(pages: list[PageData], matrices: list[np.ndarray] | None = None
@@ -125,6 +161,10 @@ def stack(pages: list[PageData], matrices: list[np.ndarray] | None = None
 def grouped_folds(pages: list[PageData], folds: int):
     """(train, test) page indices; a domain is never on both sides."""
     groups = [p.domain for p in pages]
+    if len(set(groups)) < folds:
+        raise ValueError(f"{folds} folds need pages of at least {folds} domains, these "
+                         f"{len(pages)} pages have {len(set(groups))}: label more sites, "
+                         f"or train with fewer --folds")
     return GroupKFold(n_splits=folds).split(np.zeros(len(pages)), groups=groups)
 
 
@@ -179,9 +219,12 @@ def cross_validate(pages: list[PageData], config: TrainConfig,
 
 
 def best_threshold(pages: list[PageData], probabilities: list[np.ndarray]) -> float:
-    """The threshold on THRESHOLD_GRID with the best mean per-page F1."""
+    """The threshold on THRESHOLD_GRID with the best mean per-page F1, each page
+    weighted by its directory's weight."""
+    weights = [p.weight for p in pages]
     def mean_f1(threshold: float) -> float:
-        return float(np.mean([r.f1 for r in score(pages, probabilities, threshold)]))
+        f1 = [r.f1 for r in score(pages, probabilities, threshold)]
+        return float(np.average(f1, weights=weights))
     return max(THRESHOLD_GRID, key=mean_f1)
 
 
@@ -192,11 +235,10 @@ def oracle(pages: list[PageData]) -> list[PageResult]:
 
 def train(directories: list[str | Path], out: str | Path | None,
           config: TrainConfig | None = None, progress: bool = True) -> dict:
-    """Cross-validate, fit on all pages, save the model; return the report."""
+    """Cross-validate, fit on all pages, save the model with its training report beside
+    it; return the metrics, and under "files" what was written."""
     config = config or TrainConfig()
-    pages = load_pages(directories, config.n_jobs, progress)
-    if len({p.domain for p in pages}) < config.folds:
-        raise ValueError(f"cross-validation needs at least {config.folds} domains")
+    pages = load_pages(directories, config.n_jobs, progress, config.weights)
     oof = cross_validate(pages, config, progress)
     threshold = config.threshold
     if threshold is None:
@@ -208,13 +250,25 @@ def train(directories: list[str | Path], out: str | Path | None,
         "cross_validation": summarize(score(pages, oof, threshold)),
         "oracle": summarize(oracle(pages))["overall"],
     }
-    if out is not None:
-        save_model(fit(pages, config, threshold), out, {
-            "training": {
-                "data": [Path(d).name for d in directories],
-                "config": asdict(config),
-                "command": "dechaff train " + " ".join(Path(d).name for d in directories),
-            },
-            "metrics": report,
-        })
-    return report
+    if out is None:
+        return report
+    from .report import build_report, write_report
+
+    model = fit(pages, config, threshold)
+    manifest = save_model(model, out, {"training": training_record(directories, config),
+                                       "metrics": report})
+    written = write_report(out, build_report(pages, oof, model, report))
+    return {**report, "files": [str(out), str(manifest), *map(str, written)]}
+
+
+def training_record(directories: list[str | Path], config: TrainConfig) -> dict:
+    """What the manifest says about training: data, weights, configuration, command."""
+    names = [Path(d).name for d in directories]
+    weights = directory_weights(directories, config.weights)
+    options = [f"--weight {n}={w:g}" for n, w in zip(names, weights) if w != 1.0]
+    return {
+        "data": names,
+        "weights": dict(zip(names, weights)),
+        "config": asdict(config),
+        "command": " ".join(["dechaff train", *names, *options]),
+    }

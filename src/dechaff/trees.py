@@ -28,6 +28,9 @@ class TreeEnsemble:
     roots: np.ndarray
     nodes: dict[str, np.ndarray]
     n_features: int
+    # Each node's split gain, from scikit-learn at fit time; not saved (prediction does
+    # not need it), so None for a loaded model. The training report reads it.
+    gain: np.ndarray | None = field(default=None, repr=False)
     _compiled: list | None = field(default=None, repr=False)  # see _compile()
 
     @classmethod
@@ -36,12 +39,14 @@ class TreeEnsemble:
         if estimator.n_trees_per_iteration_ != 1:
             raise ValueError("only binary classifiers are supported")
         parts = {name: [] for name in NODE_FIELDS}
-        roots, offset = [], 0
+        roots, gains, offset = [], [], 0
         for (predictor,) in estimator._predictors:
             nodes = predictor.nodes
             if nodes["is_categorical"].any():
                 raise ValueError("categorical splits are not supported")
             roots.append(offset)
+            if "gain" in nodes.dtype.names:
+                gains.append(nodes["gain"])
             for name in NODE_FIELDS:
                 column = nodes[name]
                 if name in ("left", "right"):
@@ -53,6 +58,7 @@ class TreeEnsemble:
             roots=np.array(roots, dtype=np.int64),
             nodes={name: np.concatenate(parts[name]) for name in NODE_FIELDS},
             n_features=int(estimator.n_features_in_),
+            gain=np.concatenate(gains) if len(gains) == len(roots) and gains else None,
         )
 
     def _compile(self) -> list | bool:
