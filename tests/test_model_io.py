@@ -19,7 +19,7 @@ def test_manifest_records_features_versions_and_metrics(small_model):
     assert manifest["feature_hash"] == feature_hash(FEATURE_NAMES + CONTEXT_NAMES)
     assert manifest["passes"] == 2
     assert manifest["sklearn_version"]
-    assert manifest["training"]["data"] == ["labeled_data"]
+    assert manifest["training"]["data"] == ["pages"]
     assert manifest["training"]["config"]["max_iter"] == 40
     assert manifest["metrics"]["pages"] == 14
     assert 0.0 <= manifest["metrics"]["cross_validation"]["overall"]["f1"] <= 1.0
