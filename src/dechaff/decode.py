@@ -42,7 +42,7 @@ class PageTooLarge(ValueError):
 
 
 def _too_large() -> PageTooLarge:
-    return PageTooLarge(f"page too large: over the limit of {MAX_PAGE_BYTES // 2**20} MB")
+    return PageTooLarge(f"page too large: over the limit of {MAX_PAGE_BYTES:,} bytes")
 
 
 def check_size(data: bytes | str) -> None:
