@@ -43,3 +43,9 @@ def test_gzip_bytes_are_decompressed():
 def test_latin1_label_means_windows_1252():
     assert declared_encoding(b'<meta charset="ISO-8859-1">') == "cp1252"
     assert declared_encoding(b'<meta charset="no-such-codec">') is None
+
+
+def test_utf8_cut_inside_its_last_character_is_still_utf8():
+    raw = page().encode("utf-8")
+    cut = raw[: raw.index("brûlée".encode()) + len("brû".encode()) - 1]  # inside the û
+    assert decode_html(cut).endswith("Crème br")

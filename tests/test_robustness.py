@@ -1,9 +1,8 @@
 """Bad input gets a clear result or a clear error: never a traceback, a hang or a blow-up."""
 
-import codecs
 import contextlib
 import gzip
-import random
+import io
 import time
 from collections import Counter
 
@@ -12,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dechaff import Extractor, ParseError
-from dechaff.cli import main
+from dechaff import Extractor, ParseError, decode
+from dechaff import page as page_module
+from dechaff.blocks import MAX_BLOCKS
+from dechaff.decode import MAX_PAGE_BYTES
 from dechaff.page import read_page
 
-ARTICLE = ("<html><head><title>T</title></head><body><nav><a href='/'>Home</a></nav>"
-           "<article><p>{text}</p><p>Second paragraph of the article body here.</p></article>"
-           "</body></html>")
+from .bad_inputs import CASES
 
 
 @pytest.fixture(scope="module")
@@ -30,106 +29,37 @@ def block_text(html) -> str:
     return " ".join(b.text for b in read_page(html).blocks)
 
 
-# --- empty, odd documents -------------------------------------------------------------
+# --- every kind of bad input (the table the CLI tests share) -------------------------
 
-@pytest.mark.parametrize("html", [
-    "", "   \n\t ", b"", "just a lone text node", "<html></html>", "<html><head></head></html>",
-    "<!-- only a comment -->", "<frameset><frame src='a.html'></frameset>",
-    "<svg xmlns='http://www.w3.org/2000/svg'><text>label</text></svg>",
-    "<?xml version='1.0'?><rss><channel><title>feed</title></channel></rss>",
-    '{"json": "served as html", "items": [1, 2, 3]}',
-])
-def test_odd_documents_give_a_string(extractor, html):
-    assert isinstance(extractor.extract(html), str)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_bad_input_gives_its_text_or_a_clear_error(extractor, case):
+    if case.error:
+        with pytest.raises(ParseError, match=case.error):
+            extractor.extract(case.data)
+        return
+    everything = block_text(case.data)  # what the CLI prints with --threshold 0
+    assert all(text in everything for text in case.present)
+    assert not any(text in everything for text in case.absent)
+    for fmt in ("text", "markdown", "html", "json"):
+        assert isinstance(extractor.extract(case.data, fmt), str)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.error and c.data.isascii()],
+                         ids=lambda case: case.name)
+def test_text_input_gives_the_same_as_its_bytes(extractor, case):
+    assert extractor.extract(case.data.decode("ascii")) == extractor.extract(case.data)
 
 
 def test_lone_text_node_is_its_own_content():
     assert block_text("just a lone text node") == "just a lone text node"
 
 
-# --- binary ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize("data", [
-    b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
-    b"\xff\xd8\xff\xe0" + random.Random(1).randbytes(2000),
-    *(random.Random(seed).randbytes(5000) for seed in range(20)),
-])
-def test_binary_data_is_a_clear_error(extractor, data):
-    with pytest.raises(ParseError, match="not HTML"):
-        extractor.extract(data)
-
-
-def test_gzip_bytes_not_declared_as_such_are_unpacked():
-    assert block_text(gzip.compress(b"<p>packed page text</p>")) == "packed page text"
-
-
-def test_nul_bytes_in_text_do_not_break_parsing():
-    assert "before" in block_text(b"<p>before\x00after</p><p>next</p>")
-
-
-def test_cli_reports_binary_input_in_one_line(tmp_path, capsys):
-    page = tmp_path / "image.html"
-    page.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
-    assert main(["clean", str(page)]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("dechaff: error: not HTML") and err.count("\n") == 1
-
-
-# --- truncated ------------------------------------------------------------------------
-
-FULL = ARTICLE.format(text="Caf\u00e9 cr\u00e8me &amp; croissant at dawn.")
-
-
-@pytest.mark.parametrize("cut", [
-    FULL.index("<article>") + 4,  # mid-tag
-    FULL.index("href='/'") + 5,  # mid-attribute
-    FULL.index("&amp;") + 3,  # mid-entity
-])
-def test_truncated_html_gives_the_text_so_far(extractor, cut):
-    assert isinstance(extractor.extract(FULL[:cut]), str)
-
-
-def test_truncated_multibyte_character():
-    data = FULL.encode("utf-8")
-    cut = data.index("\u00e9".encode()) + 1  # inside the two bytes of é
-    assert "Caf" in block_text(data[:cut] + b"</p>")
-
-
-# --- encodings ------------------------------------------------------------------------
-
-LATIN = "Der Bürgermeister äußerte sich über die Straße und das Café."
-ENCODED = [
-    ("utf-8", "", LATIN), ("utf-8-sig", "", LATIN), ("utf-16", "", LATIN),
-    ("cp1252", "", LATIN), ("iso-8859-15", "", LATIN),
-    ("shift_jis", "", "日本語のテキストです。東京は晴れています。"),
-    ("shift_jis", '<meta charset="shift_jis">', "日本語のテキストです。東京は晴れています。"),
-    ("gb18030", "", "这是中文文本。北京今天天气很好，我们去公园散步。"),
-    ("gb18030", '<meta charset="gb18030">', "这是中文文本。北京今天天气很好，我们去公园散步。"),
-    ("euc-kr", "", "이것은 한국어 텍스트입니다. 서울은 오늘 맑습니다."),
-    ("euc-kr", '<meta charset="euc-kr">', "이것은 한국어 텍스트입니다. 서울은 오늘 맑습니다."),
-]
-
-
-@pytest.mark.parametrize("encoding,meta,text", ENCODED)
-def test_pages_in_many_encodings_decode_correctly(encoding, meta, text):
-    html = f"<html><head>{meta}<title>t</title></head><body><p>{text}</p></body></html>"
-    assert block_text(html.encode(encoding)) == text
-
-
-def test_meta_charset_contradicting_real_utf8():
-    html = f'<html><head><meta charset="windows-1252"></head><body><p>{LATIN}</p></body></html>'
-    assert block_text(html.encode("utf-8")) == LATIN
-
-
-def test_xml_declaration_with_encoding():
-    html = ('<?xml version="1.0" encoding="iso-8859-15"?>'
-            f"<html><body><p>{LATIN}</p></body></html>")
-    assert block_text(html.encode("iso-8859-15")) == LATIN
-
-
-def test_utf16_bom_bytes():
-    html = f"<html><body><p>{LATIN}</p></body></html>"
-    assert block_text(codecs.BOM_UTF16_LE + html.encode("utf-16-le")) == LATIN
+def test_entity_expansion_takes_no_time():
+    case = next(c for c in CASES if c.name == "entity-expansion-and-external-entity")
+    started = time.perf_counter()
+    text = block_text(case.data)
+    assert time.perf_counter() - started < 5
+    assert text.count("lol") < 10
 
 
 # --- size and shape: bounded time, no RecursionError ---------------------------------
@@ -163,30 +93,50 @@ def test_a_million_tiny_elements_is_bounded():
     assert page.blocks[0].text.startswith("xxx")
 
 
-# --- entities, hidden and non-text content --------------------------------------------
+# --- limits: blocks.MAX_BLOCKS and decode.MAX_PAGE_BYTES ------------------------------
 
-def test_internal_entities_are_not_expanded_and_external_ones_not_fetched(extractor):
-    html = ('<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "lol">'
-            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
-            '<!ENTITY ext SYSTEM "http://127.0.0.1:9/secret">'
-            ']><html><body><p>Text &c; and &ext; end.</p></body></html>')
+def test_a_page_of_more_than_max_blocks_is_cut_there_and_says_so():
+    page, seconds = timed("<body>" + "<p>w</p>" * (MAX_BLOCKS + 5_000) + "<p>last</p></body>")
+    assert len(page.blocks) == MAX_BLOCKS and page.truncated
+    assert "last" not in {b.text for b in page.blocks}
+    assert seconds < 30
+
+
+def test_an_ordinary_page_is_not_truncated():
+    assert not read_page(b"<p>one</p><p>two</p>").truncated
+
+
+def test_the_article_of_a_cut_page_says_it_was_cut(extractor, monkeypatch):
+    # Same code path as MAX_BLOCKS itself, with a small limit so the test stays fast.
+    monkeypatch.setattr(page_module, "MAX_BLOCKS", 100)
+    article = extractor.article("<body>" + "<p>a paragraph</p>" * 150 + "</body>")
+    assert article.truncated
+    assert not extractor.article("<p>a paragraph</p>" * 99).truncated
+
+
+def test_a_page_over_max_page_bytes_is_refused_before_any_work(extractor):
     started = time.perf_counter()
-    text = block_text(html)
+    with pytest.raises(ParseError, match="too large"):
+        extractor.extract(b" " * (MAX_PAGE_BYTES + 1))
+    with pytest.raises(ParseError, match="too large"):
+        extractor.extract("x" * (MAX_PAGE_BYTES + 1))
     assert time.perf_counter() - started < 5
-    assert text.count("lol") < 10
-    assert "secret" not in text
 
 
-def test_scripts_styles_templates_iframes_and_hidden_never_leak(extractor):
-    html = ("<html><body><article><p>Visible article paragraph with words.</p>"
-            "<script>var leak1 = 1;</script><style>.leak2{}</style>"
-            "<template><p>leak3</p></template><iframe>leak4</iframe>"
-            "<p hidden>leak5</p><div aria-hidden='true'>leak6</div>"
-            "<p style='display:none'>leak7</p><noembed>leak8</noembed>"
-            "</article></body></html>")
-    everything = block_text(html) + extractor.extract(html, "markdown")
-    assert "leak" not in everything
+def test_a_gzip_bomb_is_refused(extractor, monkeypatch):
+    monkeypatch.setattr(decode, "MAX_PAGE_BYTES", 1_000_000)  # the same check, smaller
+    with pytest.raises(ParseError, match="too large"):
+        extractor.extract(gzip.compress(b" " * 2_000_000))
+    assert extractor.extract(gzip.compress(b"<p>" + b" " * 900_000 + b"</p>")) == ""
+
+
+def test_reading_a_page_never_reads_past_the_limit(monkeypatch):
+    monkeypatch.setattr(decode, "MAX_PAGE_BYTES", 1000)
+    handle = io.BytesIO(b"a" * 10_000)
+    with pytest.raises(decode.PageTooLarge):
+        decode.read_page_bytes(handle)
+    assert handle.tell() == 1001
+    assert decode.read_page_bytes(io.BytesIO(b"a" * 1000)) == b"a" * 1000
 
 
 # --- properties -----------------------------------------------------------------------

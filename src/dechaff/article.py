@@ -20,6 +20,7 @@ class Article:
     url: str | None
     blocks: list[Block] = field(default_factory=list)
     probabilities: list[float] = field(default_factory=list)
+    truncated: bool = False  # the page was cut at blocks.MAX_BLOCKS blocks
 
     @property
     def text(self) -> str:

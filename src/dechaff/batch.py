@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .article import render, to_dict
-from .decode import gunzip_if_needed
+from .decode import MAX_PAGE_BYTES, read_page_bytes
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
@@ -105,22 +105,31 @@ def _warc_pages(path: Path) -> Iterator[PageInput]:
             if "html" not in content_type.lower():
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
-            yield PageInput(f"{path}#{url}", record.content_stream().read(), url)
+            yield PageInput(f"{path}#{url}", record.content_stream().read(MAX_PAGE_BYTES + 1),
+                            url)
+
+
+def _read_page(path: Path | str) -> PageInput | tuple[str, str]:
+    try:
+        if path == "-":
+            return PageInput("-", read_page_bytes(sys.stdin.buffer))
+        with open(path, "rb") as handle:
+            return PageInput(str(path), read_page_bytes(handle))
+    except (OSError, ValueError) as error:
+        return (str(path), f"{type(error).__name__}: {error}")
 
 
 def read_inputs(arguments: Iterable[str]) -> Iterator[PageInput | tuple[str, str]]:
     """Pages in input order; an input that cannot be read yields (source, error)."""
     for path in expand(arguments):
-        if path == "-":
-            yield PageInput("-", gunzip_if_needed(sys.stdin.buffer.read()))
+        if path == "-" or not _has_suffix(path, JSONL_SUFFIXES + WARC_SUFFIXES):
+            yield _read_page(path)
             continue
         try:
             if _has_suffix(path, JSONL_SUFFIXES):
                 yield from _jsonl_pages(path)
-            elif _has_suffix(path, WARC_SUFFIXES):
-                yield from _warc_pages(path)
             else:
-                yield PageInput(str(path), gunzip_if_needed(path.read_bytes()))
+                yield from _warc_pages(path)
         except (OSError, RuntimeError, ValueError) as error:
             yield (str(path), f"{type(error).__name__}: {error}")
 

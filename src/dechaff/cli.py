@@ -8,20 +8,25 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .article import FORMATS
+from .article import FORMATS, render
 from .batch import DEFAULT_TIMEOUT
-from .decode import gunzip_if_needed
+from .blocks import MAX_BLOCKS
+from .decode import PageTooLarge, read_page_bytes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+TRUNCATED_WARNING = (f"only the first {MAX_BLOCKS:,} blocks were read; "
+                     "the rest of the page is not in the output")
 OUTPUT_SUFFIXES = {"text": ".txt", "markdown": ".md", "html": ".html", "json": ".json"}
 
 
 def read_input(source: str) -> bytes:
     """A page's bytes from a path, or from stdin for '-'; gzip is undone either way."""
-    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-    return gunzip_if_needed(data)
+    if source == "-":
+        return read_page_bytes(sys.stdin.buffer)
+    with open(source, "rb") as handle:
+        return read_page_bytes(handle)
 
 
 def _is_single_page(inputs: list[str], output_dir: str | None) -> bool:
@@ -34,13 +39,34 @@ def _is_single_page(inputs: list[str], output_dir: str | None) -> bool:
         (path.is_file() and "." not in path.name)
 
 
+class InputError(Exception):
+    """One input could not be cleaned; the message names it."""
+
+
 def _clean_single(args: argparse.Namespace) -> int:
     from .extractor import Extractor
 
     extractor = Extractor(args.model, threshold=args.threshold)
-    output = extractor.extract(read_input(args.inputs[0]), args.format)
+    source = args.inputs[0]
+    try:
+        article = extractor.article(read_input(source))
+    except OSError as error:
+        raise InputError(f"{source}: {error.strerror or error}") from error
+    except Exception as error:  # whatever the page, one line naming it, not a traceback
+        raise InputError(f"{source}: {_describe(error)}") from error
+    output = render(article, args.format)
     sys.stdout.write(output + ("\n" if output and not output.endswith("\n") else ""))
+    if article.truncated:
+        print(f"dechaff: warning: {source}: {TRUNCATED_WARNING}", file=sys.stderr)
     return EXIT_OK
+
+
+def _describe(error: Exception) -> str:
+    """The error's message; its type's name too when that is not one of ours."""
+    from .page import ParseError
+
+    ours = isinstance(error, (ParseError, PageTooLarge))
+    return str(error) if ours else f"{type(error).__name__}: {error}"
 
 
 def _output_name(record: dict, used: set[str], fmt: str) -> str:
@@ -284,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.run(args)
-    except (ModelError, ParseError, OSError, ValueError) as error:
+    except (InputError, ModelError, ParseError, OSError, ValueError) as error:
         print(f"dechaff: error: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

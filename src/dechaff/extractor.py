@@ -41,6 +41,7 @@ class Extractor:
             url=page.url,
             blocks=[b for b, k in zip(page.blocks, keep) if k],
             probabilities=[float(p) for p, k in zip(probabilities, keep) if k],
+            truncated=page.truncated,
         )
 
     def extract(self, html: str | bytes, format: str = "text") -> str:

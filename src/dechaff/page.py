@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 
-from .blocks import Block, Frames, blockify
-from .decode import decode_html, gunzip_if_needed
+from .blocks import MAX_BLOCKS, Block, Frames, blockify
+from .decode import PageTooLarge, decode_html, gunzip_if_needed
 
 # Signatures of common binary formats that are sometimes served or saved as pages.
 BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"RIFF",
@@ -39,6 +39,7 @@ class Page:
     url: str | None
     lang: str | None
     types: frozenset[str] = field(default_factory=frozenset)  # og:type and JSON-LD @type
+    truncated: bool = False  # reached blocks.MAX_BLOCKS: the rest of the page was not read
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -78,9 +79,13 @@ def _reject_binary(html: str | bytes, text: str) -> None:
 def parse_tree(html: str | bytes):
     """Decode (if bytes) and parse a page into an lxml tree; None for an empty document.
 
-    Raises ParseError for input that is not HTML at all (binary data).
+    Raises ParseError for input that is not HTML at all (binary data), and for a page
+    over decode.MAX_PAGE_BYTES.
     """
-    text = decode_html(html)
+    try:
+        text = decode_html(html)
+    except PageTooLarge as error:
+        raise ParseError(str(error)) from error
     if not text.strip():
         return None
     _reject_binary(html, text)
@@ -158,7 +163,7 @@ def read_page(html: str | bytes) -> Page:
     root = parse_tree(html)
     if root is None:
         return Page(blocks=[], frames=Frames(), title="", url=None, lang=None)
-    blocks, frames = blockify(root)
+    blocks, frames = blockify(root, MAX_BLOCKS)
     return Page(
         blocks=blocks,
         frames=frames,
@@ -166,4 +171,5 @@ def read_page(html: str | bytes) -> Page:
         url=page_url(root),
         lang=root.get("lang"),
         types=page_types(root),
+        truncated=len(blocks) >= MAX_BLOCKS,
     )
