@@ -90,3 +90,25 @@ def test_class_words_match_prefixes_inner_words_and_camel_case():
 def test_two_letter_class_words_must_be_whole_tokens():
     assert "ad" in words_in("ad-slot")
     assert "ad" not in words_in("header download")
+
+
+APPEAL_PAGE = b"""<html><body><article>
+<div class="body"><p>The river rose by two metres overnight and the council met at dawn
+to decide what to do about the levee.</p><p>Residents were told to move their cars.</p></div>
+<section class="box"><h3>Stand with us</h3>
+<p>We are funded by our readers. Please consider becoming a member today.</p>
+<a href="/join">Join</a></section>
+</article></body></html>"""
+
+
+def test_appeal_cue_marks_the_paragraph_and_box_cue_its_whole_box():
+    page = read_page(APPEAL_PAGE)
+    X = featurize(page).X
+    cue = X[:, FEATURE_NAMES.index("cue.appeal")]
+    box = X[:, FEATURE_NAMES.index("box.1.cue_appeal")]
+    texts = [b.text for b in page.blocks]
+    asks = texts.index("We are funded by our readers. Please consider becoming a member today.")
+    assert cue[asks] == 1 and cue.sum() == 1
+    for text in ("Stand with us", texts[asks]):  # blocks owned by the box's children
+        assert box[texts.index(text)] == 1
+    assert box[texts.index("Residents were told to move their cars.")] == 0

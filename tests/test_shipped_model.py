@@ -48,22 +48,11 @@ def test_news_page_article_is_kept(news_text, sentence):
     assert sentence in " ".join(news_text.split())
 
 
-# Known defect of the current shipped model (issue 2 stays open on it): the donation
-# appeal right after the article body gets P(content) 0.59 (first pass 0.92), above the
-# model's out-of-fold threshold 0.25. Strict: these fail the day a model drops it.
-APPEAL_KEPT = pytest.mark.xfail(
-    strict=True, reason="the shipped model keeps the donation appeal inside <article>")
-
-
-@pytest.mark.parametrize("sentence", [
-    pytest.param(s, marks=APPEAL_KEPT) if s.startswith("Covering a flood") else s
-    for s in CHROME_SENTENCES
-])
+@pytest.mark.parametrize("sentence", CHROME_SENTENCES)
 def test_news_page_chrome_is_dropped(news_text, sentence):
     assert sentence not in " ".join(news_text.split())
 
 
-@APPEAL_KEPT
 def test_news_page_matches_its_hand_labels(news_text):
     gold = prepare_page(next(r for r in list_pages(LABELED)
                              if r.html_path.name == "news-article.html")).gold_text

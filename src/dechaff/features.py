@@ -12,7 +12,9 @@ groups, in that order:
 - ``pos.*``: place in the page and depth in the tree.
 - ``nb.*``: the same text statistics for the neighbouring blocks, and a window.
 - ``box.*``: the containers above the block: their share of the page's words and
-  their link density, so the model can see the region a block belongs to.
+  their link density, so the model can see the region a block belongs to; and
+  whether the nearest container holds a donation or sign-up cue (the whole box is
+  chrome, not just the paragraph that asks).
 - ``rep.*``: how many siblings share the tag and classes of the block's element and
   of its containers: repeated cards, posts and list entries.
 - ``page.*``: page-level size and link density, and what the page says it is
@@ -76,6 +78,9 @@ TEXT_CUES = {
     "date": r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
     r"|\b\d{1,2}:\d{2}\b|\b\d{4}-\d{2}-\d{2}\b|\bago\b",
     "byline": r"^by\b|\bauthor",
+    "appeal": r"\bdonat|\bbecom(?:e|ing) a (?:member|subscriber|supporter|patron)\b|\bmembership\b"
+    r"|\bsupport (?:us|our (?:journalism|work|reporting))\b|\bpatreon\b"
+    r"|\bfunded by (?:our )?readers\b|\bmake a (?:contribution|donation|gift)\b",
 }
 # Page types as sites declare them (og:type, JSON-LD @type), folded into families.
 PAGE_TYPE_SIGNALS = {
@@ -97,11 +102,19 @@ REPEAT_LEVELS = 4  # the owner element and its three nearest containers
 NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 WINDOW = 3  # blocks on each side for the windowed averages
 CONTAINER_LEVELS = 3  # parent, grandparent, great-grandparent of the owner
+# Cues that mark a whole box, not one block: a donation or newsletter box's heading
+# and button share its container with the paragraph that says what it is.
+BOX_CUES = ("appeal", "signup")
 
 _TEXT_STATS = (
     "log_words", "log_chars", "link_density", "avg_word_len", "punct_ratio", "digit_ratio",
     "upper_ratio", "cap_words", "ends_sentence", "sentences", "lines",
 )
+# Longer blocks are prose that may mention cookies or comments in passing, so a cue
+# only counts in blocks up to this many characters; appeals for money come as long
+# paragraphs, so theirs reaches further.
+CUE_MAX_CHARS = 400
+CUE_MAX_CHARS_BY_CUE = {"appeal": 1200}
 _CUE_PATTERNS = {k: re.compile(v, re.IGNORECASE) for k, v in TEXT_CUES.items()}
 _PUNCT = re.compile(r"[.,;:!?]")
 _DIGIT = re.compile(r"\d")
@@ -126,6 +139,7 @@ def _names() -> tuple[str, ...]:
     for level in range(1, CONTAINER_LEVELS + 1):
         names += [f"box.{level}.word_share", f"box.{level}.link_density"]
         names += [f"box.{level}.log_blocks"]
+    names += [f"box.1.cue_{c}" for c in BOX_CUES]
     names += [f"rep.{level}.log_siblings" for level in range(REPEAT_LEVELS)]
     names += ["page.log_words", "page.log_blocks", "page.link_density"]
     names += [f"page.type_{t}" for t in PAGE_TYPE_SIGNALS]
@@ -273,9 +287,10 @@ def _text_stats(blocks: list[Block]) -> np.ndarray:
 
 def _cues(blocks: list[Block]) -> np.ndarray:
     rows = np.zeros((len(blocks), len(_CUE_PATTERNS)), dtype=np.float32)
-    for j, pattern in enumerate(_CUE_PATTERNS.values()):
+    for j, (name, pattern) in enumerate(_CUE_PATTERNS.items()):
+        limit = CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS)
         for i, block in enumerate(blocks):
-            if len(block.text) < 400 and pattern.search(block.text):
+            if len(block.text) < limit and pattern.search(block.text):
                 rows[i, j] = 1.0
     return rows
 
@@ -335,6 +350,18 @@ def _containers(blocks: list[Block], frames: Frames, words: np.ndarray, links: n
             out[i, column + 1] = link_sum[frame] / max(word_sum[frame], 1.0)
             out[i, column + 2] = np.log1p(block_count[frame])
     return out, ids
+
+
+def _box_cues(cues: np.ndarray, containers: np.ndarray) -> np.ndarray:
+    """Per block and BOX_CUES cue: 1 when any block in its nearest container has it."""
+    _, inverse = np.unique(containers, return_inverse=True)
+    out = np.zeros((len(cues), len(BOX_CUES)), dtype=np.float32)
+    for j, name in enumerate(BOX_CUES):
+        column = cues[:, list(TEXT_CUES).index(name)]
+        hit = np.zeros(inverse.max() + 1, dtype=np.float32)
+        np.maximum.at(hit, inverse, column)
+        out[:, j] = hit[inverse]
+    return out
 
 
 def _repeats(blocks: list[Block], frames: Frames) -> np.ndarray:
@@ -410,10 +437,11 @@ def featurize(page: Page) -> Features:
     page_row = [np.log1p(total_words), np.log1p(n), link_words.sum() / total_words]
     page_row += _page_types(page.types)
     boxes, container_ids = _containers(blocks, frames, words, link_words)
+    cues = _cues(blocks)
 
     matrix = np.hstack([
         text,
-        _cues(blocks),
+        cues,
         _one_hot(kinds, KINDS, other=False),
         np.array([[b.level if b.kind == "heading" else 0,
                    b.level if b.kind == "item" else 0] for b in blocks], dtype=np.float32),
@@ -426,6 +454,7 @@ def featurize(page: Page) -> Features:
         ]),
         np.column_stack(neighbours),
         boxes,
+        _box_cues(cues, container_ids[:, 0]),
         _repeats(blocks, frames),
         np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
     ]).astype(np.float32)
