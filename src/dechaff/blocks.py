@@ -76,6 +76,7 @@ class Frames:
     tags: list[str] = field(default_factory=list)
     parents: list[int] = field(default_factory=list)
     attrs: list[str] = field(default_factory=list)  # "class id role itemprop" values
+    elements: list = field(default_factory=list)  # the lxml elements, for writing labels
 
     def add(self, element, tag: str, parent: int) -> int:
         get = element.get
@@ -85,6 +86,7 @@ class Frames:
         self.tags.append(tag)
         self.parents.append(parent)
         self.attrs.append(attrs)
+        self.elements.append(element)
         return len(self.tags) - 1
 
     def ancestors(self, index: int):

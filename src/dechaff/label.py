@@ -15,7 +15,7 @@ import numpy as np
 from lxml import etree
 from lxml import html as lxml_html
 
-from .blocks import HIDDEN_XPATH, MARKER_ATTRIBUTE, SKIP_TAGS, Block, Frames, blockify
+from .blocks import MARKER_ATTRIBUTE, Block, Frames, blockify
 from .datasets import PAGE_TYPE_META
 from .extractor import Extractor
 from .features import PAGE_TYPE_SIGNALS, featurize
@@ -29,21 +29,6 @@ MARKERS = {CONTENT: "content", CHROME: "chrome"}
 PAGE_TYPE_NAMES = {"article": "article", "recipe": "article", "product": "product",
                    "forum": "forum", "docs": "documentation", "collection": "collection"}
 DOCTYPE = "<!DOCTYPE html>"
-
-
-def frame_elements(root) -> list:
-    """The elements behind blockify's frames, by frame index (the same walk, same skips)."""
-    elements = []
-    hidden = set(HIDDEN_XPATH(root))
-    events = etree.iterwalk(root, events=("start",))
-    for _, element in events:
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag.lower() in SKIP_TAGS or element in hidden:
-            events.skip_subtree()
-            continue
-        elements.append(element)
-    return elements
 
 
 def frame_wants(blocks: list[Block], keep: np.ndarray, n_frames: int) -> list[int | None]:
@@ -131,12 +116,9 @@ def label_page(html: str | bytes, extractor: Extractor) -> tuple[bytes, int, int
     types = page_types(root)
     page = Page(blocks, frames, page_title(root), page_url(root), root.get("lang"), types)
     keep = extractor.model.probabilities(featurize(page)) >= extractor.threshold
-    elements = frame_elements(root)
-    if len(elements) != len(frames.tags):
-        raise ParseError("cannot map blocks back to elements")  # blockify changed: a bug
-    wants = frame_wants(blocks, keep, len(elements))
+    wants = frame_wants(blocks, keep, len(frames.tags))
     for frame, state in place_markers(frames, wants).items():
-        elements[frame].set(MARKER_ATTRIBUTE, MARKERS[state])
+        frames.elements[frame].set(MARKER_ATTRIBUTE, MARKERS[state])
     _add_metadata(root, page.url, declared_page_type(types))
     doctype = root.getroottree().docinfo.doctype or DOCTYPE
     output = lxml_html.tostring(root, encoding="utf-8", method="html", doctype=doctype)
