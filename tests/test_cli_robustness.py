@@ -104,6 +104,18 @@ def test_a_cut_page_is_cleaned_with_a_one_line_warning(capsys, small_model, tmp_
     assert err.startswith(f"dechaff: warning: {page}: only the first") and err.count("\n") == 1
 
 
+def test_a_cut_page_is_flagged_in_its_batch_record(capsys, small_model, tmp_path, monkeypatch):
+    monkeypatch.setattr(page_module, "MAX_BLOCKS", 100)
+    long, short = tmp_path / "long.html", tmp_path / "short.html"
+    long.write_text("<body>" + "".join(f"<p>paragraph {i}</p>" for i in range(150)) + "</body>")
+    short.write_text("<body><p>A short page.</p></body>")
+    status, out, _ = clean(capsys, small_model, long, short)
+    assert status == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert records[0]["truncated"] is True
+    assert "truncated" not in records[1]
+
+
 # --- the real command, in its own process ----------------------------------------------
 
 def dechaff_command() -> list[str]:

@@ -169,6 +169,8 @@ def clean_one(page: PageInput | tuple[str, str], config: BatchConfig) -> dict:
                   "title": article.title, "text": text, "error": None}
         if config.format == "json":
             record["blocks"] = data["blocks"]
+        if article.truncated:  # only on cut pages, so ordinary records keep five keys
+            record["truncated"] = True
         return record
     except PageTimeout:
         error = f"timeout: cleaning took over {config.timeout:g} s"
