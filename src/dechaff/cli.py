@@ -218,13 +218,14 @@ def _label(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dechaff", description="Remove boilerplate from web pages with a trained model."
-    )
-    parser.add_argument("--version", action="version", version=f"dechaff {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _model_options(command: argparse.ArgumentParser, verb: str = "keep") -> None:
+    command.add_argument("--model", default=None, help="a model written by `dechaff train`")
+    command.add_argument("--threshold", type=float, default=None,
+                         help=f"{verb} blocks with P(content) at least this "
+                              "(default: the model's)")
 
+
+def _add_clean(commands) -> None:
     clean = commands.add_parser(
         "clean", help="print the main content of a page, or of many as JSON Lines",
         description="One page prints its content. Several inputs, a directory, a glob, "
@@ -236,9 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="an .html/.html.gz file, a directory, a glob, .jsonl, .warc, "
                             "or - for stdin")
     clean.add_argument("--format", choices=FORMATS, default="text")
-    clean.add_argument("--threshold", type=float, default=None,
-                       help="keep blocks with P(content) at least this (default: the model's)")
-    clean.add_argument("--model", default=None, help="a model written by `dechaff train`")
+    _model_options(clean)
     clean.add_argument("--output-dir", default=None,
                        help="write one file per page here instead of JSON Lines")
     clean.add_argument("--jobs", type=int, default=1, help="processes cleaning in parallel")
@@ -247,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--quiet", action="store_true", help="no progress bar")
     clean.set_defaults(run=_clean)
 
+
+def _add_train(commands) -> None:
     train = commands.add_parser("train", help="fit a model on labeled pages")
     train.add_argument("data", nargs="+", help="directories of labeled pages")
     train.add_argument("--out", default=None,
@@ -266,15 +267,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.set_defaults(run=_train)
 
+
+def _add_evaluate(commands) -> None:
     evaluate = commands.add_parser("evaluate", help="score a model on labeled pages")
     evaluate.add_argument("data", nargs="+", help="directories of labeled pages")
-    evaluate.add_argument("--model", default=None)
-    evaluate.add_argument("--threshold", type=float, default=None)
+    _model_options(evaluate)
     evaluate.add_argument("--jobs", type=int, default=2)
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
     evaluate.set_defaults(run=_evaluate)
 
+
+def _add_inspect(commands) -> None:
     inspect = commands.add_parser(
         "inspect", help="write an HTML report of why each block was kept or dropped",
         description="Write one self-contained HTML file: the page's blocks in order, "
@@ -283,11 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--out", default=None,
                          help="the report's path, - for stdout (default: PAGE's name with "
                               ".inspect.html, in the current directory; stdout for stdin)")
-    inspect.add_argument("--threshold", type=float, default=None,
-                         help="keep blocks with P(content) at least this (default: the model's)")
-    inspect.add_argument("--model", default=None, help="a model written by `dechaff train`")
+    _model_options(inspect)
     inspect.set_defaults(run=_inspect)
 
+
+def _add_label(commands) -> None:
     label = commands.add_parser(
         "label", help="write pages marked with the model's labels, to correct by hand",
         description="Write a copy of each page with data-dechaff markers for the blocks "
@@ -296,10 +300,18 @@ def build_parser() -> argparse.ArgumentParser:
                     "failed; the others are still written.")
     label.add_argument("pages", nargs="+", metavar="PAGE", help=".html or .html.gz files")
     label.add_argument("--out-dir", required=True, help="where to write the labeled copies")
-    label.add_argument("--threshold", type=float, default=None,
-                       help="mark blocks with P(content) at least this (default: the model's)")
-    label.add_argument("--model", default=None, help="a model written by `dechaff train`")
+    _model_options(label, verb="mark")
     label.set_defaults(run=_label)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dechaff", description="Remove boilerplate from web pages with a trained model."
+    )
+    parser.add_argument("--version", action="version", version=f"dechaff {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_clean, _add_train, _add_evaluate, _add_inspect, _add_label):
+        add(commands)
     return parser
 
 
