@@ -44,6 +44,25 @@ def test_failures_are_recorded_and_the_batch_goes_on(capsys, small_model, tmp_pa
     assert err.count("dechaff:") == 3
 
 
+def test_an_oversized_jsonl_record_is_an_error_and_the_next_lines_are_read(
+        capsys, small_model, tmp_path, monkeypatch):
+    import dechaff.batch as batch
+
+    monkeypatch.setattr(batch, "JSONL_MAX_LINE_BYTES", 5000)  # the same check, smaller
+    monkeypatch.setattr(batch, "_SKIP_CHUNK", 64)  # skip the long line in many reads
+    page = "<p>A short page about the river.</p>"
+    lines = tmp_path / "pages.jsonl"
+    lines.write_text("\n".join(json.dumps({"html": html, "id": name}) for name, html in [
+        ("small", page), ("huge", "<p>" + "x " * 20_000 + "</p>"), ("after", page),
+    ]) + "\n")
+    status, records, err = run(capsys, "clean", str(lines), "--model", str(small_model),
+                               "--quiet", "--threshold", "0")
+    assert status == 1
+    assert [r["source"].rsplit(":", 1)[1] for r in records] == ["1#small", "2", "3#after"]
+    assert records[1]["error"] == "record too large: over 5,000 bytes"
+    assert records[0]["text"] == records[2]["text"] == "A short page about the river."
+
+
 def test_globs_and_gzip(capsys, small_model, tmp_path):
     (tmp_path / "a.html.gz").write_bytes(gzip.compress(NEWS.read_bytes()))
     (tmp_path / "b.html").write_bytes(FORUM.read_bytes())

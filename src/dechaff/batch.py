@@ -72,13 +72,34 @@ def expand(arguments: Iterable[str]) -> Iterator[Path | str]:
             yield from expand(sorted(glob.glob(argument, recursive=True)))
 
 
+# A JSON Lines record may hold a page of up to MAX_PAGE_BYTES, escaped: quotes and
+# non-ASCII characters can double its size. Longer lines are skipped unread.
+JSONL_MAX_LINE_BYTES = 2 * MAX_PAGE_BYTES
+_SKIP_CHUNK = 1 << 20
+
+
+def _bounded_lines(handle) -> Iterator[bytes | None]:
+    """The file's lines; None for a line over JSONL_MAX_LINE_BYTES, never held whole."""
+    limit = JSONL_MAX_LINE_BYTES
+    while line := handle.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(_SKIP_CHUNK)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
 def _jsonl_pages(path: Path) -> Iterator[PageInput | tuple[str, str]]:
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
+        for number, line in enumerate(_bounded_lines(handle), 1):
+            source = f"{path}:{number}"
+            if line is None:
+                yield (source, f"record too large: over {JSONL_MAX_LINE_BYTES:,} bytes")
+                continue
             if not line.strip():
                 continue
-            source = f"{path}:{number}"
             try:
                 record = json.loads(line)
                 html = record["html"]
