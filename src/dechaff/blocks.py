@@ -44,6 +44,12 @@ MARKER_ATTRIBUTE = "data-dechaff"
 # 1,497 WCXB development pages has 2,641 blocks, so real pages are never cut.
 MAX_BLOCKS = 50_000
 
+
+def strip_markers(root) -> None:
+    """Remove every label marker under ``root`` (before writing new labels)."""
+    for element in root.xpath(f"//*[@{MARKER_ATTRIBUTE}]"):
+        del element.attrib[MARKER_ATTRIBUTE]
+
 # Private-use sentinels survive whitespace collapsing, then become structure.
 _LINE_BREAK = "\ue000"
 _CELL_BREAK = "\ue001"

@@ -96,15 +96,19 @@ class ContentModel:
         names = tuple(self.first.feature_names)
         return names + tuple(self.second.feature_names[len(names):]) if self.second else names
 
-    def probabilities(self, features) -> np.ndarray:
+    def passes(self, features) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each pass's input matrix and P(content) per block, first pass first."""
         from .features import context_features
 
         p = self.first.content_probability(features.X)
-        if self.second is None or len(p) == 0:
-            return p
-        return self.second.content_probability(
-            np.hstack([features.X, context_features(features, p)])
-        )
+        out = [(features.X, p)]
+        if self.second is not None and len(p):
+            matrix = np.hstack([features.X, context_features(features, p)])
+            out.append((matrix, self.second.content_probability(matrix)))
+        return out
+
+    def probabilities(self, features) -> np.ndarray:
+        return self.passes(features)[-1][1]
 
     def __repr__(self) -> str:
         passes = "two passes" if self.second is not None else "one pass"

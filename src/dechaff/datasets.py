@@ -104,15 +104,19 @@ def _read_text(path: Path) -> str:
 
 # --- layouts: how a directory's pages are listed -------------------------------
 
+def _page_file(folder: Path, page_id: str) -> Path | None:
+    """``folder/ID.html.gz`` or ``folder/ID.html``, whichever exists."""
+    for suffix in (".html.gz", ".html"):
+        html = folder / f"{page_id}{suffix}"
+        if html.exists():
+            return html
+    return None
+
+
 def _list_wcxb(directory: Path) -> list[PageRef]:
-    refs = []
-    for label in sorted((directory / "ground-truth").glob("*.json")):
-        for suffix in (".html.gz", ".html"):
-            html = directory / "html" / f"{label.stem}{suffix}"
-            if html.exists():
-                refs.append(PageRef("wcxb", html, label))
-                break
-    return refs
+    labels = sorted((directory / "ground-truth").glob("*.json"))
+    pages = [(_page_file(directory / "html", label.stem), label) for label in labels]
+    return [PageRef("wcxb", html, label) for html, label in pages if html]
 
 
 @lru_cache(maxsize=4)
@@ -128,14 +132,8 @@ def _scrapinghub_truth(path: Path) -> dict:
 
 def _list_scrapinghub(directory: Path) -> list[PageRef]:
     truth_path = directory / "ground-truth.json"
-    refs = []
-    for page_id in sorted(_scrapinghub_truth(truth_path)):
-        for suffix in (".html.gz", ".html"):
-            html = directory / "html" / f"{page_id}{suffix}"
-            if html.exists():
-                refs.append(PageRef("scrapinghub", html, truth_path))
-                break
-    return refs
+    pages = [_page_file(directory / "html", i) for i in sorted(_scrapinghub_truth(truth_path))]
+    return [PageRef("scrapinghub", html, truth_path) for html in pages if html]
 
 
 def _list_selectors(directory: Path) -> list[PageRef]:

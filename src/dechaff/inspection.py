@@ -16,7 +16,7 @@ import numpy as np
 from .article import Article, to_html
 from .blocks import Block
 from .extractor import Extractor
-from .features import context_features, featurize
+from .features import featurize
 from .page import read_page
 
 # Hues of the colour scale (degrees of hsl): dropped blocks run from red (P = 0) to
@@ -28,6 +28,7 @@ SATURATION, LIGHTNESS = "75%", "82%"
 # Digits shown for probabilities and feature values.
 PROBABILITY_FORMAT = "{:.3f}"
 VALUE_FORMAT = "{:.4g}"
+PASS_NAMES = ("first pass", "second pass")
 # The report runs nothing and loads nothing, even if a page's text slipped through.
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -64,23 +65,13 @@ class Inspection:
                        [v.probability for v in kept])
 
 
-def _pass_outputs(extractor: Extractor, features) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """P(content) after each pass, and the matrix the last pass saw (as ContentModel does)."""
-    model = extractor.model
-    first = model.first.content_probability(features.X)
-    if model.second is None or len(first) == 0:
-        return {"first pass": first}, features.X
-    matrix = np.hstack([features.X, context_features(features, first)])
-    return {"first pass": first, "second pass": model.second.content_probability(matrix)}, \
-        matrix
-
-
 def inspect_page(html: str | bytes, extractor: Extractor, model_name: str = "") -> Inspection:
     """Run the extractor on a page and keep, per block, its features and probabilities."""
     page = read_page(html)
     features = featurize(page)
-    passes, matrix = _pass_outputs(extractor, features)
-    final = list(passes.values())[-1]
+    outputs = extractor.model.passes(features)
+    passes = dict(zip(PASS_NAMES, (p for _, p in outputs)))
+    matrix, final = outputs[-1]
     names = extractor.model.feature_names
     views = []
     for i, block in enumerate(page.blocks):

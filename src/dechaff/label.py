@@ -15,11 +15,11 @@ import numpy as np
 from lxml import etree
 from lxml import html as lxml_html
 
-from .blocks import MARKER_ATTRIBUTE, Block, Frames, blockify
+from .blocks import MARKER_ATTRIBUTE, Block, Frames, strip_markers
 from .datasets import PAGE_TYPE_META
 from .extractor import Extractor
 from .features import PAGE_TYPE_SIGNALS, featurize
-from .page import Page, ParseError, page_title, page_types, page_url, parse_tree
+from .page import ParseError, page_from_tree, parse_tree
 
 CONTENT, CHROME = 1, 0
 MARKERS = {CONTENT: "content", CHROME: "chrome"}
@@ -110,19 +110,16 @@ def label_page(html: str | bytes, extractor: Extractor) -> tuple[bytes, int, int
     root = parse_tree(html)
     if root is None:
         raise ParseError("empty page: nothing to label")
-    for element in root.xpath(f"//*[@{MARKER_ATTRIBUTE}]"):  # old labels would mislead
-        del element.attrib[MARKER_ATTRIBUTE]
-    blocks, frames = blockify(root)
-    types = page_types(root)
-    page = Page(blocks, frames, page_title(root), page_url(root), root.get("lang"), types)
+    strip_markers(root)  # old labels would mislead
+    page = page_from_tree(root)
     keep = extractor.model.probabilities(featurize(page)) >= extractor.threshold
-    wants = frame_wants(blocks, keep, len(frames.tags))
-    for frame, state in place_markers(frames, wants).items():
-        frames.elements[frame].set(MARKER_ATTRIBUTE, MARKERS[state])
-    _add_metadata(root, page.url, declared_page_type(types))
+    wants = frame_wants(page.blocks, keep, len(page.frames.tags))
+    for frame, state in place_markers(page.frames, wants).items():
+        page.frames.elements[frame].set(MARKER_ATTRIBUTE, MARKERS[state])
+    _add_metadata(root, page.url, declared_page_type(page.types))
     doctype = root.getroottree().docinfo.doctype or DOCTYPE
     output = lxml_html.tostring(root, encoding="utf-8", method="html", doctype=doctype)
-    return output, len(blocks), int(keep.sum())
+    return output, len(page.blocks), int(keep.sum())
 
 
 def output_name(source: Path, used: set[str]) -> str:

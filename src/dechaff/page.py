@@ -163,6 +163,11 @@ def read_page(html: str | bytes) -> Page:
     root = parse_tree(html)
     if root is None:
         return Page(blocks=[], frames=Frames(), title="", url=None, lang=None)
+    return page_from_tree(root)
+
+
+def page_from_tree(root) -> Page:
+    """A parsed page cut into blocks, with its title, URL, language and declared types."""
     blocks, frames = blockify(root, MAX_BLOCKS)
     return Page(
         blocks=blocks,

@@ -18,7 +18,7 @@ import lxml.html
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 
-from .blocks import MARKER_ATTRIBUTE
+from .blocks import MARKER_ATTRIBUTE, strip_markers
 from .page import parse_tree
 
 RULES_FILE = "selectors.json"
@@ -100,9 +100,7 @@ def mark_content(html: bytes, rule: SiteRule) -> bytes | None:
     root = parse_tree(html)
     if root is None:
         return None
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            element.attrib.pop(MARKER_ATTRIBUTE, None)
+    strip_markers(root)
     content = [e for selector in rule.content for e in selector(root)]
     for element in content:
         element.set(MARKER_ATTRIBUTE, "content")
