@@ -12,6 +12,7 @@ overflow the Python stack.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -130,99 +131,154 @@ def _normalize(raw: str, verbatim: bool) -> str:
     return text
 
 
+def _kind(tags: list[str], owner: int, stack: list[int], block_stack: list[int],
+          verbatim: bool) -> tuple[str, int, bool, int]:
+    """A new block's kind, level, orderedness and group, from the open elements."""
+    tag = tags[owner]
+    if tag in HEADING_LEVELS:
+        return "heading", HEADING_LEVELS[tag], False, -1
+    if verbatim:
+        return "code", 0, False, -1
+    if tag == "tr":
+        table = next((f for f in reversed(stack) if tags[f] == "table"), -1)
+        return "row", 0, False, table
+    if tag in ("li", "dd", "dt"):
+        lists = [f for f in stack if tags[f] in LIST_TAGS or tags[f] == "dl"]
+        group = lists[-1] if lists else -1
+        ordered = group >= 0 and tags[group] == "ol"
+        return "item", max(len(lists), 1), ordered, group
+    if any(tags[f] == "blockquote" for f in block_stack):
+        return "quote", 0, False, -1
+    return "paragraph", 0, False, -1
+
+
+_ALNUM = re.compile(r"[^\W_]")  # str.isalnum, as a search
+
+
 class _Walker:
-    """Accumulates text into blocks while lxml walks the tree."""
+    """Accumulates text into blocks while lxml walks the tree.
+
+    The walk is one tight loop (``run``) with the buffer held in attributes reset by
+    ``flush``: per element, only the work that element needs.
+    """
 
     def __init__(self) -> None:
         self.frames = Frames()
         self.blocks: list[Block] = []
-        self.buffer = _Buffer()
-        self.stack: list[int] = []  # open frames
+        self.stack: list[int] = []  # open frames (-1 for a skipped element)
         self.block_stack: list[int] = []  # open block-level frames
-        self.marked: list[bool] = []  # marker state per open frame
-        self.links = 0  # open <a> elements
         self.verbatim = 0  # open <pre> elements
+        self._reset()
+
+    def _reset(self) -> None:
+        self.parts: list[str] = []
+        self.text_frames: list[int] = []
+        self.link_chars = 0
+        self.marked_chars = 0
 
     def flush(self) -> None:
-        buffer = self.buffer
-        if not buffer.parts:
+        parts = self.parts
+        if not parts:
             return
-        self.buffer = _Buffer()
-        text = _normalize("".join(buffer.parts), self.verbatim > 0)
-        if not any(ch.isalnum() for ch in text):
+        text_frames, link_chars, marked_chars = (
+            self.text_frames, self.link_chars, self.marked_chars)
+        self._reset()
+        text = _normalize("".join(parts), self.verbatim > 0)
+        if _ALNUM.search(text) is None:
             return
-        owner = self.block_stack[-1] if self.block_stack else 0
-        kind, level, ordered, group = self._kind(owner)
+        block_stack = self.block_stack
+        owner = block_stack[-1] if block_stack else 0
+        kind, level, ordered, group = _kind(
+            self.frames.tags, owner, self.stack, block_stack, self.verbatim > 0)
         self.blocks.append(
-            Block(
-                text=text,
-                kind=kind,
-                owner=owner,
-                text_frames=tuple(buffer.frames),
-                link_chars=min(buffer.link_chars, len(text)),
-                level=level,
-                ordered=ordered,
-                group=group,
-                marked_chars=min(buffer.marked_chars, len(text)),
-            )
+            Block(text, kind, owner, tuple(text_frames), min(link_chars, len(text)),
+                  level, ordered, group, min(marked_chars, len(text)))
         )
 
-    def _kind(self, owner: int) -> tuple[str, int, bool, int]:
-        tags = self.frames.tags
-        tag = tags[owner]
-        if tag in HEADING_LEVELS:
-            return "heading", HEADING_LEVELS[tag], False, -1
-        if self.verbatim:
-            return "code", 0, False, -1
-        if tag == "tr":
-            table = next((f for f in reversed(self.stack) if tags[f] == "table"), -1)
-            return "row", 0, False, table
-        if tag in ("li", "dd", "dt"):
-            lists = [f for f in self.stack if tags[f] in LIST_TAGS or tags[f] == "dl"]
-            group = lists[-1] if lists else -1
-            ordered = group >= 0 and tags[group] == "ol"
-            return "item", max(len(lists), 1), ordered, group
-        if any(tags[f] == "blockquote" for f in self.block_stack):
-            return "quote", 0, False, -1
-        return "paragraph", 0, False, -1
-
-    def add_text(self, text: str | None, frame: int) -> None:
-        if text:
-            marked = bool(self.marked) and self.marked[-1]
-            self.buffer.add(text, frame, self.links > 0, marked)
-
-    def start(self, element, tag: str) -> None:
-        parent = self.stack[-1] if self.stack else -1
-        frame = self.frames.add(element, tag, parent)
-        if tag in BLOCK_TAGS:
-            self.flush()
-            self.block_stack.append(frame)
-        elif tag == "br":
-            self.buffer.parts.append(_LINE_BREAK)
-        elif tag in CELL_TAGS and self.buffer.parts:
-            self.buffer.parts.append(_CELL_BREAK)
-        marker = element.get(MARKER_ATTRIBUTE)
-        inherited = self.marked[-1] if self.marked else False
-        self.marked.append(marker == "content" if marker in ("content", "chrome") else inherited)
-        self.stack.append(frame)
-        if tag == "a":
-            self.links += 1
-        elif tag == "pre":
-            self.flush()
-            self.verbatim += 1
-        self.add_text(element.text, frame)
-
-    def end(self, tag: str) -> None:
-        self.stack.pop()
-        self.marked.pop()
-        if tag == "a":
-            self.links -= 1
-        elif tag == "pre":
-            self.flush()
-            self.verbatim -= 1
-        if tag in BLOCK_TAGS:
-            self.flush()
-            self.block_stack.pop()
+    def run(self, root, max_blocks: int) -> None:
+        """Walk the tree under ``root``; stop once ``max_blocks`` blocks are made."""
+        hidden = set(HIDDEN_XPATH(root))
+        frames = self.frames
+        tags, parents, attrs, elements = (
+            frames.tags, frames.parents, frames.attrs, frames.elements)
+        blocks, stack, block_stack = self.blocks, self.stack, self.block_stack
+        marked: list[bool] = [False]  # marker state per open frame, under a root sentinel
+        links = 0  # open <a> elements
+        events = etree.iterwalk(root, events=("start", "end"))
+        for event, element in events:
+            tag = element.tag
+            if not isinstance(tag, str):  # comments and processing instructions
+                continue
+            tag = tag.lower()
+            if event == "start":
+                if tag in SKIP_TAGS or (hidden and element in hidden):
+                    events.skip_subtree()
+                    stack.append(-1)  # placeholder, popped at "end"
+                    continue
+                frame = len(tags)
+                items = element.items()
+                marker = None
+                if items:
+                    found = dict(items)
+                    get = found.get
+                    attrs.append(" ".join(
+                        v for v in (get("class"), get("id"), get("role"), get("itemprop"))
+                        if v
+                    ))
+                    marker = get(MARKER_ATTRIBUTE)
+                else:
+                    attrs.append("")
+                tags.append(tag)
+                parents.append(stack[-1] if stack else -1)
+                elements.append(element)
+                if tag in BLOCK_TAGS:
+                    self.flush()
+                    block_stack.append(frame)
+                elif tag == "br":
+                    self.parts.append(_LINE_BREAK)
+                elif tag in CELL_TAGS and self.parts:
+                    self.parts.append(_CELL_BREAK)
+                if marker == "content":
+                    state = True
+                elif marker == "chrome":
+                    state = False
+                else:
+                    state = marked[-1]
+                marked.append(state)
+                stack.append(frame)
+                if tag == "a":
+                    links += 1
+                elif tag == "pre":
+                    self.flush()
+                    self.verbatim += 1
+                text = element.text
+            else:
+                frame = stack.pop()
+                if frame != -1:
+                    marked.pop()
+                    if tag == "a":
+                        links -= 1
+                    elif tag == "pre":
+                        self.flush()
+                        self.verbatim -= 1
+                    if tag in BLOCK_TAGS:
+                        self.flush()
+                        block_stack.pop()
+                frame = stack[-1] if stack else 0
+                state = marked[-1]
+                text = element.tail
+            if text:
+                self.parts.append(text)
+                text_frames = self.text_frames
+                if not text_frames or text_frames[-1] != frame:
+                    text_frames.append(frame)
+                if links > 0:
+                    self.link_chars += len(text)
+                if state:
+                    self.marked_chars += len(text)
+            if len(blocks) >= max_blocks:
+                return
+        self.flush()
 
 
 def blockify(root, max_blocks: int = MAX_BLOCKS) -> tuple[list[Block], Frames]:
@@ -232,27 +288,5 @@ def blockify(root, max_blocks: int = MAX_BLOCKS) -> tuple[list[Block], Frames]:
     is not read (a page that long is not a page a reader reads).
     """
     walker = _Walker()
-    hidden = set(HIDDEN_XPATH(root))
-    events = etree.iterwalk(root, events=("start", "end"))
-    for event, element in events:
-        tag = element.tag
-        if not isinstance(tag, str):  # comments and processing instructions
-            continue
-        tag = tag.lower()
-        if event == "start":
-            if tag in SKIP_TAGS or element in hidden:
-                events.skip_subtree()
-                walker.stack.append(-1)  # placeholder, popped at "end"
-                continue
-            walker.start(element, tag)
-        else:
-            if walker.stack[-1] == -1:
-                walker.stack.pop()
-            else:
-                walker.end(tag)
-            parent = walker.stack[-1] if walker.stack else 0
-            walker.add_text(element.tail, parent)
-        if len(walker.blocks) >= max_blocks:
-            return walker.blocks[:max_blocks], walker.frames
-    walker.flush()
+    walker.run(root, max_blocks)
     return walker.blocks[:max_blocks], walker.frames
