@@ -178,24 +178,38 @@ class Features:
         return len(self.X)
 
 
+def _word_bits(keep) -> dict[str, int]:
+    """CLASS_WORDS that ``keep`` accepts, each with its bit (bits, if it recurs)."""
+    bits: dict[str, int] = {}
+    for i, word in enumerate(CLASS_WORDS):
+        if keep(len(word)):
+            bits[word] = bits.get(word, 0) | 1 << i
+    return bits
+
+
+# How a stem matches a token (see CLASS_WORDS): equal, a prefix, or a substring.
+_EXACT_BITS = _word_bits(lambda n: n <= 2)
+_PREFIX_BITS = _word_bits(lambda n: 3 <= n <= 4)
+_PREFIX_LENGTHS = sorted({len(w) for w in _PREFIX_BITS})
+_INNER_BITS = tuple(_word_bits(lambda n: n >= 5).items())
+
+
 @lru_cache(maxsize=65536)
 def _class_mask(attrs: str) -> int:
     """Bit i set when CLASS_WORDS[i] occurs in an element's class/id/role/itemprop."""
     if not attrs:
         return 0
-    tokens = [t for t in _TOKEN_SPLIT.split(attrs) if t]
-    tokens = [t.lower() for t in tokens]
+    tokens = [t.lower() for t in _TOKEN_SPLIT.split(attrs) if t]
     joined = "-".join(tokens)
     mask = 0
-    for i, word in enumerate(CLASS_WORDS):
-        if len(word) <= 2:
-            hit = word in tokens
-        elif len(word) >= 5:
-            hit = word in joined
-        else:
-            hit = any(t.startswith(word) for t in tokens)
-        if hit:
-            mask |= 1 << i
+    for token in tokens:
+        mask |= _EXACT_BITS.get(token, 0)
+        for length in _PREFIX_LENGTHS:
+            if len(token) >= length:
+                mask |= _PREFIX_BITS.get(token[:length], 0)
+    for word, bits in _INNER_BITS:
+        if word in joined:
+            mask |= bits
     return mask
 
 
