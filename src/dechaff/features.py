@@ -299,12 +299,73 @@ def _text_stats(blocks: list[Block]) -> np.ndarray:
     return rows
 
 
+# Joins the texts searched for cues: no cue matches it, so no match spans two blocks,
+# and to \b it is a non-word character, like the start or end of a string.
+_CUE_SEPARATOR = "\x00"
+
+
+def _anchored(source: str) -> tuple[re.Pattern, re.Pattern] | None:
+    """A cue with ``^`` alternatives as (those, anchored; the rest, searched), else None.
+
+    ``^`` (without MULTILINE) is the start of the block's text, which a search of the
+    joined texts cannot see, so those alternatives are matched block by block.
+    """
+    if "^" not in source:
+        return None
+    if "(" in source or "[" in source:
+        raise ValueError(f"cue {source!r}: ^ only in top-level alternatives, please")
+    alternatives = source.split("|")
+    start = [a[1:] for a in alternatives if a.startswith("^")]
+    rest = [a for a in alternatives if not a.startswith("^")]
+    return (re.compile("|".join(start), re.IGNORECASE),
+            re.compile("|".join(rest) or "(?!)", re.IGNORECASE))
+
+
+_ANCHORED_CUES = {k: a for k, v in TEXT_CUES.items() if (a := _anchored(v)) is not None}
+
+
+def _cue_hits(texts: list[str], eligible: np.ndarray, pattern: re.Pattern) -> np.ndarray:
+    """Per text: does ``pattern`` match it (only ``eligible`` texts are searched)."""
+    hit = np.zeros(len(texts), dtype=bool)
+    index = np.flatnonzero(eligible)
+    if not len(index):
+        return hit
+    chosen = [texts[i] for i in index.tolist()]
+    lengths = np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen))
+    starts = np.cumsum(lengths + 1) - (lengths + 1)
+    found = [m.start() for m in pattern.finditer(_CUE_SEPARATOR.join(chosen))]
+    if found:
+        owner = np.searchsorted(starts, np.array(found, dtype=np.int64), side="right") - 1
+        hit[index[owner]] = True
+    return hit
+
+
 def _cues(blocks: list[Block]) -> np.ndarray:
+    texts = [b.text for b in blocks]
+    if any(_CUE_SEPARATOR in t for t in texts):
+        return _cues_one_by_one(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     rows = np.zeros((len(blocks), len(_CUE_PATTERNS)), dtype=np.float32)
     for j, (name, pattern) in enumerate(_CUE_PATTERNS.items()):
+        eligible = lengths < CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS)
+        if name in _ANCHORED_CUES:
+            start, anywhere = _ANCHORED_CUES[name]
+            hit = _cue_hits(texts, eligible, anywhere)
+            for i in np.flatnonzero(eligible & ~hit).tolist():
+                hit[i] = start.match(texts[i]) is not None
+        else:
+            hit = _cue_hits(texts, eligible, pattern)
+        rows[hit, j] = 1.0
+    return rows
+
+
+def _cues_one_by_one(texts: list[str]) -> np.ndarray:
+    """_cues for texts that hold the separator: every pattern searched in every text."""
+    rows = np.zeros((len(texts), len(_CUE_PATTERNS)), dtype=np.float32)
+    for j, (name, pattern) in enumerate(_CUE_PATTERNS.items()):
         limit = CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS)
-        for i, block in enumerate(blocks):
-            if len(block.text) < limit and pattern.search(block.text):
+        for i, text in enumerate(texts):
+            if len(text) < limit and pattern.search(text):
                 rows[i, j] = 1.0
     return rows
 
