@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIRS = (ROOT.parent / "shared" / "datasets" / "wcxb-dev" / "html",
                 ROOT / "labeled_data" / "pages")
 FORMATS = ("text", "markdown")
+BATCH = 16  # pages read together (and scored together with --batched)
 
 
 def digest(html: str, model, extractor: Extractor) -> dict[str, object]:
@@ -61,15 +62,43 @@ def _pages(dirs: list[Path]) -> list[Path]:
     return [path for d in dirs for path in sorted(d.glob("*.html*"))]
 
 
-def compute(dirs: list[Path], limit: int | None = None) -> Iterator[tuple[str, dict[str, object]]]:
-    """(page path, digest) for every page, in order."""
+def compute(dirs: list[Path], limit: int | None = None,
+            batched: bool = False) -> Iterator[tuple[str, dict[str, object]]]:
+    """(page path, digest) for every page, in order; with ``batched``, each digest also
+    holds what the batched API gives (``batched.*``: to equal the one-page fields)."""
     model, extractor = load_model(None), Extractor()
-    for path in _pages(dirs)[:limit]:
-        html = decode_html(path.read_bytes())
-        try:
-            yield str(path), digest(html, model, extractor)
-        except Exception as error:  # an error is a result too, and must stay the same
-            yield str(path), {"error": repr(error)}
+    paths = _pages(dirs)[:limit]
+    for start in range(0, len(paths), BATCH):
+        chunk = paths[start:start + BATCH]
+        htmls = [decode_html(path.read_bytes()) for path in chunk]
+        digests = []
+        for html in htmls:
+            try:
+                digests.append(digest(html, model, extractor))
+            except Exception as error:  # an error is a result too, and must stay the same
+                digests.append({"error": repr(error)})
+        if batched:
+            _add_batched(htmls, digests, model, extractor)
+        yield from zip(map(str, chunk), digests)
+
+
+def _add_batched(htmls: list[str], digests: list[dict], model, extractor: Extractor) -> None:
+    readable = [i for i, d in enumerate(digests) if "error" not in d]
+    features = [featurize(read_page(htmls[i])) for i in readable]
+    for i, p in zip(readable, model.probabilities_many(features)):
+        digests[i]["batched.p"] = (p.shape, p.dtype.str, p.tobytes())
+    for fmt in FORMATS:
+        for d, out in zip(digests, extractor.extract_many(htmls, fmt)):
+            d[f"batched.out.{fmt}"] = out if isinstance(out, str) else repr(out)
+
+
+def _expected(ref: dict, key: str) -> object:
+    """The reference value a field should equal (batched fields: the one-page ones)."""
+    if key == "batched.p":
+        return ref[max(k for k in ref if k.endswith(".p"))]
+    if key.startswith("batched.out."):
+        return ref.get(key.removeprefix("batched."), ref.get("error"))
+    return ref.get(key)
 
 
 def compare(page: str, ref: dict | None, cur: dict) -> list[str]:
@@ -77,7 +106,7 @@ def compare(page: str, ref: dict | None, cur: dict) -> list[str]:
     if ref is None:
         return [f"{page}: not in the reference"]
     return [f"{page}: {key} differs" for key in sorted(ref.keys() | cur.keys())
-            if ref.get(key) != cur.get(key)]
+            if _expected(ref, key) != cur.get(key)]
 
 
 def main() -> int:
@@ -86,6 +115,8 @@ def main() -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--save", type=Path, help="write the reference digests here")
     mode.add_argument("--check", type=Path, help="compare against this reference")
+    parser.add_argument("--batched", action="store_true",
+                        help="also check that the batched API gives the same results")
     parser.add_argument("--limit", type=int, help="check only the first N pages (a quick look)")
     args = parser.parse_args()
     dirs = args.dirs or list(DEFAULT_DIRS)
@@ -101,7 +132,7 @@ def main() -> int:
     with open(args.check, "rb") as handle:  # a reference this script wrote
         reference = pickle.load(handle)
     problems, seen = [], set()
-    for page, cur in compute(dirs, args.limit):
+    for page, cur in compute(dirs, args.limit, args.batched):
         seen.add(page)
         lines = compare(page, reference.get(page), cur)
         problems += lines

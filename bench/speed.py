@@ -2,12 +2,15 @@
 
     pip install -e '.[bench]'
     python bench/speed.py ../shared/datasets/wcxb-dev [--rounds 5] [--pages 300]
+        [--throughput-only]
 
 - Throughput on one core (OMP_NUM_THREADS=1), model loaded once, over the first
   300 pages by file name, HTML already in memory as text, parsing included. The
   contenders run in alternation, round after round, so machine drift cancels; the
-  figure is each one's median round. Ratios are against trafilatura's default
-  extract() and against a bare lxml.html parse of the same pages.
+  figure is each one's median round. "dechaff batched" is Extractor.extract_many
+  over the same pages (scored extractor.BATCH_PAGES at a time). Ratios are against
+  trafilatura's default extract() and against a bare lxml.html parse of the same
+  pages.
 - Start-up: a fresh process importing dechaff and loading the model; the first
   `dechaff clean page.html` from a cold start.
 - Peak resident memory of `dechaff clean` on one page, and on a batch of the pages
@@ -29,7 +32,9 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from datetime import date  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import lxml.html  # noqa: E402
@@ -50,19 +55,24 @@ def _trafilatura(html: str) -> None:
     trafilatura.extract(html)
 
 
+def _each(run: Callable[[str], object], pages: list[str]) -> None:
+    for html in pages:
+        run(html)
+
+
 def throughput(pages: list[str], rounds: int) -> dict[str, float]:
     extractor = Extractor()
-    contenders = {"dechaff": extractor.extract, "trafilatura": _trafilatura,
+    one_by_one = {"dechaff": extractor.extract, "trafilatura": _trafilatura,
                   "lxml parse": _bare_parse}
+    contenders = {name: partial(_each, run) for name, run in one_by_one.items()}
+    contenders["dechaff batched"] = extractor.extract_many
     for run in contenders.values():  # warm-up: imports, caches
-        for html in pages[:10]:
-            run(html)
+        run(pages[:10])
     seconds: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, run in contenders.items():
             started = time.perf_counter()
-            for html in pages:
-                run(html)
+            run(pages)
             seconds[name].append(time.perf_counter() - started)
     return {name: len(pages) / statistics.median(s) for name, s in seconds.items()}
 
@@ -124,6 +134,8 @@ def main() -> int:
     parser.add_argument("data", help="a WCXB-format directory")
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="skip start-up, memory and the size curve")
     args = parser.parse_args()
 
     refs = list_pages(args.data)[: args.pages]
@@ -135,6 +147,8 @@ def main() -> int:
     print("|---|---|---|")
     for name, rate in rates.items():
         print(f"| {name} | {rate:.1f} | {rates['dechaff'] / rate:.2f}× |")
+    if args.throughput_only:
+        return 0
     with tempfile.TemporaryDirectory() as workdir:
         print("\n| start-up and memory | value |\n|---|---|")
         for name, value in startup_and_memory(refs[0].html_path, pages, Path(workdir)).items():

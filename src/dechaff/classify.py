@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -77,6 +79,15 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         return (self.content_probability(X) >= self.threshold).astype(np.int8)
 
 
+def _stack(matrices: list[np.ndarray]) -> np.ndarray:
+    return matrices[0] if len(matrices) == 1 else np.vstack(matrices)
+
+
+def _split(rows: np.ndarray, parts: Sequence) -> list[np.ndarray]:
+    """``rows`` cut back into one array per part, by the parts' lengths."""
+    return np.split(rows, np.cumsum([len(part) for part in parts])[:-1])
+
+
 class ContentModel:
     """The fitted model as shipped: a first pass over block features, and optionally a
     second pass that also sees the first pass's probabilities around each block.
@@ -98,17 +109,38 @@ class ContentModel:
 
     def passes(self, features) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each pass's input matrix and P(content) per block, first pass first."""
+        return self.passes_many([features])[0]
+
+    def passes_many(self, pages: Sequence) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+        """``passes`` for many pages' features, each pass one prediction over all rows.
+
+        The trees score each row on its own, so the results are those of ``passes``
+        page by page, bit for bit; one call per pass saves the per-call cost of the
+        trees (300 calls per pass).
+        """
         from .features import context_features
 
-        p = self.first.content_probability(features.X)
-        out = [(features.X, p)]
-        if self.second is not None and len(p):
-            matrix = np.hstack([features.X, context_features(features, p)])
-            out.append((matrix, self.second.content_probability(matrix)))
+        if not pages:
+            return []
+        first = _split(self.first.content_probability(_stack([f.X for f in pages])), pages)
+        out = [[(f.X, p)] for f, p in zip(pages, first)]
+        if self.second is None:
+            return out
+        todo = [i for i, p in enumerate(first) if len(p)]
+        matrices = [np.hstack([pages[i].X, context_features(pages[i], first[i])])
+                    for i in todo]
+        if todo:
+            second = _split(self.second.content_probability(_stack(matrices)), matrices)
+            for i, matrix, p in zip(todo, matrices, second):
+                out[i].append((matrix, p))
         return out
 
     def probabilities(self, features) -> np.ndarray:
         return self.passes(features)[-1][1]
+
+    def probabilities_many(self, pages: Sequence) -> list[np.ndarray]:
+        """P(content) per block for each of many pages' features (see passes_many)."""
+        return [passes[-1][1] for passes in self.passes_many(pages)]
 
     def __repr__(self) -> str:
         passes = "two passes" if self.second is not None else "one pass"
