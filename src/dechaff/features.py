@@ -397,33 +397,62 @@ def _window_mean(column: np.ndarray, radius: int) -> np.ndarray:
     return ((padded[hi] - padded[lo]) / (hi - lo)).astype(np.float32)
 
 
+def _chains(owners: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                np.ndarray]:
+    """Every (block, frame on its ancestor chain, distance up from the owner), ordered
+    by block, then nearest first: the order in which a loop over blocks would visit.
+
+    Sums per frame over these pairs (np.bincount adds in input order) therefore add
+    the same numbers in the same order as that loop: the same bits.
+    """
+    block = np.arange(len(owners))
+    frame = np.asarray(owners, dtype=np.int64)
+    levels, blocks, frames = [], [], []
+    level = 0
+    while len(frame):
+        blocks.append(block)
+        frames.append(frame)
+        levels.append(np.full(len(frame), level))
+        up = parents[frame]
+        keep = up >= 0
+        block, frame, level = block[keep], up[keep], level + 1
+    block, frame, level = (np.concatenate(blocks), np.concatenate(frames),
+                           np.concatenate(levels))
+    order = np.argsort(block, kind="stable")
+    return block[order], frame[order], level[order]
+
+
+def _container_ids(owners: np.ndarray, parents: np.ndarray) -> np.ndarray:
+    """(blocks, CONTAINER_LEVELS): each level's ancestor of the owner, the root if none."""
+    ids = np.zeros((len(owners), CONTAINER_LEVELS), dtype=np.int64)
+    frame = np.asarray(owners, dtype=np.int64)
+    for level in range(CONTAINER_LEVELS):
+        up = parents[frame]
+        frame = np.where(up >= 0, up, frame)
+        ids[:, level] = frame
+    return ids
+
+
 def _containers(blocks: list[Block], frames: Frames, words: np.ndarray, links: np.ndarray):
     """Per block and container level: the container's word share, link density, blocks.
 
     Also returns the containers' frame indices, (blocks, CONTAINER_LEVELS).
     """
     n_frames = len(frames.tags)
-    word_sum = np.zeros(n_frames)
-    link_sum = np.zeros(n_frames)
-    block_count = np.zeros(n_frames)
-    chains = []
-    for i, block in enumerate(blocks):
-        chain = list(frames.ancestors(block.owner))
-        chains.append(chain)
-        word_sum[chain] += words[i]
-        link_sum[chain] += links[i]
-        block_count[chain] += 1
+    parents = np.array(frames.parents, dtype=np.int64)
+    owners = np.array([b.owner for b in blocks], dtype=np.int64)
+    block, frame, _ = _chains(owners, parents)
+    word_sum = np.bincount(frame, weights=words[block], minlength=n_frames)
+    link_sum = np.bincount(frame, weights=links[block], minlength=n_frames)
+    block_count = np.bincount(frame, minlength=n_frames).astype(np.float64)
     total = max(words.sum(), 1.0)
+    ids = _container_ids(owners, parents)
     out = np.zeros((len(blocks), 3 * CONTAINER_LEVELS), dtype=np.float32)
-    ids = np.zeros((len(blocks), CONTAINER_LEVELS), dtype=np.int64)
-    for i, chain in enumerate(chains):
-        for level in range(1, CONTAINER_LEVELS + 1):
-            frame = chain[min(level, len(chain) - 1)]
-            ids[i, level - 1] = frame
-            column = 3 * (level - 1)
-            out[i, column] = word_sum[frame] / total
-            out[i, column + 1] = link_sum[frame] / max(word_sum[frame], 1.0)
-            out[i, column + 2] = np.log1p(block_count[frame])
+    for level in range(CONTAINER_LEVELS):
+        frame = ids[:, level]
+        out[:, 3 * level] = word_sum[frame] / total
+        out[:, 3 * level + 1] = link_sum[frame] / np.maximum(word_sum[frame], 1.0)
+        out[:, 3 * level + 2] = np.log1p(block_count[frame])
     return out, ids
 
 
@@ -443,14 +472,14 @@ def _repeats(blocks: list[Block], frames: Frames) -> np.ndarray:
     """log(1 + siblings with the same tag and attributes) for the owner and containers."""
     signature = list(zip(frames.parents, frames.tags, frames.attrs))
     counts = Counter(signature)
+    siblings = np.array([counts[s] - 1 for s in signature], dtype=np.int64)
+    parents = np.array(frames.parents, dtype=np.int64)
     out = np.zeros((len(blocks), REPEAT_LEVELS), dtype=np.float32)
-    for i, block in enumerate(blocks):
-        frame = block.owner
-        for level in range(REPEAT_LEVELS):
-            if frame < 0:
-                break
-            out[i, level] = np.log1p(counts[signature[frame]] - 1)
-            frame = frames.parents[frame]
+    frame = np.array([b.owner for b in blocks], dtype=np.int64)
+    for level in range(REPEAT_LEVELS):
+        there = frame >= 0
+        out[there, level] = np.log1p(siblings[frame[there]])
+        frame = np.where(there, parents[np.maximum(frame, 0)], -1)
     return out
 
 
@@ -569,24 +598,17 @@ def _region(features: Features, mass: np.ndarray) -> tuple[np.ndarray, float, fl
     the deepest of them is one element: the region.
     """
     parents = features.parents
-    per_frame = np.zeros(len(parents))
+    block, frame, level = _chains(features.owners, parents)
+    per_frame = np.bincount(frame, weights=mass[block], minlength=len(parents))
     depth = np.zeros(len(parents), dtype=np.int64)
-    chains = []
-    for owner, m in zip(features.owners, mass):
-        chain = []
-        frame = owner
-        while frame >= 0:
-            chain.append(frame)
-            frame = parents[frame]
-        per_frame[chain] += m
-        depth[chain] = np.arange(len(chain), 0, -1)
-        chains.append(chain)
+    depth[frame] = np.bincount(block, minlength=len(mass))[block] - level
     total = mass.sum()
     if total <= 0:
         return np.zeros(len(mass), dtype=np.float32), 0.0, 0.0
     candidates = np.flatnonzero(per_frame >= REGION_MASS * total)
     region = candidates[np.argmax(depth[candidates])]
-    inside = np.array([region in chain for chain in chains], dtype=np.float32)
+    inside = np.zeros(len(mass), dtype=np.float32)
+    inside[block[frame == region]] = 1.0
     return inside, float(per_frame[region] / total), float(inside.mean())
 
 
