@@ -219,6 +219,7 @@ _ARTICLEBODY_BIT = 1 << (len(CONTEXT_TAGS) + len(ROLES))
 _N_CONTEXT = len(CONTEXT_TAGS) + len(ROLES) + 1
 
 
+@lru_cache(maxsize=65536)
 def _own_context(tag: str, attrs: str) -> int:
     bits = _CONTEXT_BITS.get(tag, 0)
     if attrs:
@@ -231,37 +232,48 @@ def _own_context(tag: str, attrs: str) -> int:
     return bits
 
 
+@dataclass(slots=True)
 class _FrameFacts:
-    """Cumulative (self-and-ancestors) class and context masks, computed on demand."""
+    """Per frame: own class mask, and cumulative (self-and-ancestors) class and context
+    masks and depth. Filled only for the frames that blocks use and their ancestors
+    (None elsewhere)."""
 
-    def __init__(self, frames: Frames) -> None:
-        self.frames = frames
-        n = len(frames.tags)
-        self.own: list[int | None] = [None] * n
-        self.cum_class: list[int | None] = [None] * n
-        self.cum_context: list[int | None] = [None] * n
-        self.depth: list[int | None] = [None] * n
+    own: list
+    cum_class: list
+    cum_context: list
+    depth: list
 
-    def own_class(self, index: int) -> int:
-        value = self.own[index]
-        if value is None:
-            value = self.own[index] = _class_mask(self.frames.attrs[index])
-        return value
 
-    def fill(self, index: int) -> None:
-        """Compute the cumulative facts of ``index`` and its unfilled ancestors."""
-        chain = []
-        while index >= 0 and self.cum_class[index] is None:
-            chain.append(index)
-            index = self.frames.parents[index]
-        cls, ctx, depth = (0, 0, 0) if index < 0 else (
-            self.cum_class[index], self.cum_context[index], self.depth[index]
-        )
-        for i in reversed(chain):
-            cls |= self.own_class(i)
-            ctx |= _own_context(self.frames.tags[i], self.frames.attrs[i])
-            depth += 1
-            self.cum_class[i], self.cum_context[i], self.depth[i] = cls, ctx, depth
+def _frame_facts(frames: Frames, blocks: list[Block]) -> _FrameFacts:
+    """The facts of every frame the blocks use, in one pass in document order."""
+    parents, tags, attrs = frames.parents, frames.tags, frames.attrs
+    n = len(tags)
+    needed = [False] * n
+    for block in blocks:
+        needed[block.owner] = True
+        for frame in block.text_frames:
+            needed[frame] = True
+    for i in range(n - 1, -1, -1):  # a child comes after its parent: mark ancestors
+        if needed[i] and parents[i] >= 0:
+            needed[parents[i]] = True
+    own: list = [None] * n
+    cum_class: list = [None] * n
+    cum_context: list = [None] * n
+    depth: list = [None] * n
+    for i in range(n):
+        if not needed[i]:
+            continue
+        mask = own[i] = _class_mask(attrs[i])
+        context = _own_context(tags[i], attrs[i])
+        parent = parents[i]
+        if parent >= 0:
+            mask |= cum_class[parent]
+            context |= cum_context[parent]
+            depth[i] = depth[parent] + 1
+        else:
+            depth[i] = 1
+        cum_class[i], cum_context[i] = mask, context
+    return _FrameFacts(own, cum_class, cum_context, depth)
 
 
 def _unpack(masks: list[int], width: int) -> np.ndarray:
@@ -495,23 +507,20 @@ def featurize(page: Page) -> Features:
         return Features(np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32),
                         np.zeros(0), np.zeros((0, CONTAINER_LEVELS), dtype=np.int64),
                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    facts = _FrameFacts(frames)
-    self_masks, anc_masks, contexts, depths = [], [], [], []
+    facts = _frame_facts(frames, blocks)
+    own_class, cum_class, cum_context = facts.own, facts.cum_class, facts.cum_context
+    self_masks, anc_masks, contexts = [], [], []
     for block in blocks:
-        own = block.owner
-        facts.fill(own)
-        cls_self = facts.own_class(own)
-        cls_anc = facts.cum_class[own]
-        context = facts.cum_context[own]
+        frame = block.owner
+        cls_self, cls_anc, context = own_class[frame], cum_class[frame], cum_context[frame]
         for frame in block.text_frames:
-            facts.fill(frame)
-            cls_self |= facts.own_class(frame)
-            cls_anc |= facts.cum_class[frame]
-            context |= facts.cum_context[frame]
+            cls_self |= own_class[frame]
+            cls_anc |= cum_class[frame]
+            context |= cum_context[frame]
         self_masks.append(cls_self)
         anc_masks.append(cls_anc)
         contexts.append(context)
-        depths.append(facts.depth[own])
+    depths = [facts.depth[b.owner] for b in blocks]
 
     text = _text_stats(blocks)
     log_words = text[:, 0]
