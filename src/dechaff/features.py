@@ -287,28 +287,74 @@ def _unpack(masks: list[int], width: int) -> np.ndarray:
     return out
 
 
+# Character classes counted by _text_stats, as bit flags per character.
+_IS_PUNCT, _IS_DIGIT, _IS_UPPER, _IS_CAP, _IS_SPACE = 1, 2, 4, 8, 16
+# Joins the texts for _text_stats: whitespace (so it ends a word, and ends a sentence
+# as the end of a text does) and in none of the counted classes.
+_STATS_SEPARATOR = "\n"
+_SENTENCE_CLOSERS = ".!?\"”’)"
+
+
+def _char_flags(ch: str) -> int:
+    """The classes ``ch`` is in: _PUNCT, _DIGIT, _UPPER (the regexes), isupper, isspace."""
+    return ((_IS_PUNCT if _PUNCT.match(ch) else 0) | (_IS_DIGIT if _DIGIT.match(ch) else 0)
+            | (_IS_UPPER if _UPPER.match(ch) else 0) | (_IS_CAP if ch.isupper() else 0)
+            | (_IS_SPACE if ch.isspace() else 0))
+
+
+_ASCII_FLAGS = np.array([_char_flags(chr(c)) for c in range(128)], dtype=np.uint8)
+
+
+def _flags(codes: np.ndarray) -> np.ndarray:
+    """_char_flags of every character, from the characters' code points."""
+    flags = _ASCII_FLAGS[np.minimum(codes, 127)]
+    wide = codes > 127
+    if wide.any():
+        unique, inverse = np.unique(codes[wide], return_inverse=True)
+        flags[wide] = np.array([_char_flags(chr(c)) for c in unique.tolist()],
+                               dtype=np.uint8)[inverse]
+    return flags
+
+
+def _per_text(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of each text's characters (``starts``..``ends``) ``mask`` holds."""
+    total = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return total[ends] - total[starts]
+
+
 def _text_stats(blocks: list[Block]) -> np.ndarray:
-    rows = np.zeros((len(blocks), len(_TEXT_STATS)), dtype=np.float32)
-    for i, block in enumerate(blocks):
-        text = block.text
-        chars = len(text)
-        tokens = text.split()
-        n_words = len(tokens)
-        caps = sum(1 for t in tokens if t[0].isupper())
-        rows[i] = (
-            np.log1p(n_words),
-            np.log1p(chars),
-            block.link_chars / chars,
-            (chars - n_words + 1) / n_words,
-            len(_PUNCT.findall(text)) / chars,
-            len(_DIGIT.findall(text)) / chars,
-            len(_UPPER.findall(text)) / chars,
-            caps / n_words,
-            text[-1] in ".!?\"”’)",
-            np.log1p(len(_SENTENCE_END.findall(text))),
-            text.count("\n") + 1,
-        )
-    return rows
+    """text.* columns, counted over all the blocks' texts at once."""
+    texts = [b.text for b in blocks]
+    if not texts:
+        return np.zeros((0, len(_TEXT_STATS)), dtype=np.float32)
+    joined = _STATS_SEPARATOR.join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(chars + 1) - (chars + 1)
+    ends = starts + chars
+    flags = _flags(codes)
+    space = (flags & _IS_SPACE) != 0
+    word_start = ~space & np.concatenate([[True], space[:-1]])  # str.split's words
+    words = _per_text(word_start, starts, ends)
+    caps = _per_text(word_start & ((flags & _IS_CAP) != 0), starts, ends)
+    sentence_at = np.array([m.start() for m in _SENTENCE_END.finditer(joined)], dtype=np.int64)
+    sentences = np.bincount(np.searchsorted(starts, sentence_at, side="right") - 1,
+                            minlength=len(texts))
+    links = np.array([b.link_chars for b in blocks], dtype=np.int64)
+    columns = [
+        np.log1p(words),
+        np.log1p(chars),
+        links / chars,
+        (chars - words + 1) / words,
+        _per_text((flags & _IS_PUNCT) != 0, starts, ends) / chars,
+        _per_text((flags & _IS_DIGIT) != 0, starts, ends) / chars,
+        _per_text((flags & _IS_UPPER) != 0, starts, ends) / chars,
+        caps / words,
+        np.array([t[-1] in _SENTENCE_CLOSERS for t in texts], dtype=np.float64),
+        np.log1p(sentences),
+        _per_text(codes == ord("\n"), starts, ends) + 1,
+    ]
+    return np.column_stack(columns).astype(np.float32)
 
 
 # Joins the texts searched for cues: no cue matches it, so no match spans two blocks,
