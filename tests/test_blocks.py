@@ -104,3 +104,27 @@ def test_title_prefers_og_title_then_h1_then_title_without_site_suffix():
     assert read_page("<head><title>T</title></head><body><h1>H</h1></body>").title == "H"
     assert read_page("<head><title>Story | Site</title></head><body><p>x</p></body>").title \
         == "Story"
+
+
+HIDDEN_XPATH = (
+    "//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''), "
+    "'display:none') or contains(translate(@style, ' ', ''), 'visibility:hidden')]"
+)
+
+
+def test_hidden_test_is_the_xpath_predicate():
+    import lxml.html
+
+    from dechaff.blocks import _hidden
+
+    variants = ['hidden', 'hidden=""', 'aria-hidden="true"', 'aria-hidden="TRUE"',
+                'aria-hidden="false"', 'style="display: none"', 'style="display:\tnone"',
+                'style="DISPLAY:none"', 'style="color:red; visibility : hidden"',
+                'style="visibility:hiddenx"', 'style=""', 'class="hidden"', 'data-hidden',
+                'style="display:none" hidden', 'x:hidden="1"']
+    body = "".join(f"<div id='d{i}' {v}>t</div>" for i, v in enumerate(variants))
+    root = lxml.html.document_fromstring(f"<html><body>{body}</body></html>")
+    by_xpath = {e.get("id") for e in root.xpath(HIDDEN_XPATH)}
+    by_test = {e.get("id") for e in root.iter("div") if _hidden(dict(e.items()))}
+    assert by_test == by_xpath
+    assert "d0" in by_test and "d2" in by_test and "d3" not in by_test

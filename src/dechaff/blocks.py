@@ -29,11 +29,8 @@ SKIP_TAGS = frozenset(
     """script style template iframe svg math object embed canvas select textarea head
     noembed noframes audio video datalist title input option""".split()
 )
-# Elements hidden from readers by attribute or inline style (evaluated once per page).
-HIDDEN_XPATH = etree.XPath(
-    "//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''), "
-    "'display:none') or contains(translate(@style, ' ', ''), 'visibility:hidden')]"
-)
+# Elements hidden from readers by attribute or inline style (see _hidden).
+HIDDEN_STYLES = ("display:none", "visibility:hidden")
 HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 CELL_TAGS = frozenset({"td", "th"})
 LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
@@ -152,6 +149,19 @@ def _kind(tags: list[str], owner: int, stack: list[int], block_stack: list[int],
     return "paragraph", 0, False, -1
 
 
+def _hidden(attributes: dict[str, str]) -> bool:
+    """Whether an element with these attributes is hidden: the XPath predicate
+    ``@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''), S)`` for S
+    in HIDDEN_STYLES, tested on the attributes the walk reads anyway."""
+    if "hidden" in attributes or attributes.get("aria-hidden") == "true":
+        return True
+    style = attributes.get("style")
+    if style is None:
+        return False
+    style = style.replace(" ", "")
+    return any(hidden in style for hidden in HIDDEN_STYLES)
+
+
 _ALNUM = re.compile(r"[^\W_]")  # str.isalnum, as a search
 
 
@@ -197,7 +207,6 @@ class _Walker:
 
     def run(self, root, max_blocks: int) -> None:
         """Walk the tree under ``root``; stop once ``max_blocks`` blocks are made."""
-        hidden = set(HIDDEN_XPATH(root))
         frames = self.frames
         tags, parents, attrs, elements = (
             frames.tags, frames.parents, frames.attrs, frames.elements)
@@ -211,15 +220,15 @@ class _Walker:
                 continue
             tag = tag.lower()
             if event == "start":
-                if tag in SKIP_TAGS or (hidden and element in hidden):
+                items = None if tag in SKIP_TAGS else element.items()
+                found = dict(items) if items else None
+                if items is None or (found and _hidden(found)):
                     events.skip_subtree()
                     stack.append(-1)  # placeholder, popped at "end"
                     continue
                 frame = len(tags)
-                items = element.items()
                 marker = None
-                if items:
-                    found = dict(items)
+                if found:
                     get = found.get
                     attrs.append(" ".join(
                         v for v in (get("class"), get("id"), get("role"), get("itemprop"))
