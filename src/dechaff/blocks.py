@@ -120,6 +120,8 @@ class _Buffer:
 def _normalize(raw: str, verbatim: bool) -> str:
     if verbatim:
         return raw.replace(_LINE_BREAK, "\n").replace(_CELL_BREAK, " ").strip("\n")
+    if _LINE_BREAK not in raw and _CELL_BREAK not in raw:  # most blocks: one line
+        return " ".join(raw.split())
     lines = (" ".join(line.split()) for line in raw.split(_LINE_BREAK))
     text = "\n".join(line for line in lines if line)
     if _CELL_BREAK in text:
