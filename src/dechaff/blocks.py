@@ -82,40 +82,6 @@ class Frames:
     attrs: list[str] = field(default_factory=list)  # "class id role itemprop" values
     elements: list = field(default_factory=list)  # the lxml elements, for writing labels
 
-    def add(self, element, tag: str, parent: int) -> int:
-        get = element.get
-        attrs = " ".join(
-            v for v in (get("class"), get("id"), get("role"), get("itemprop")) if v
-        )
-        self.tags.append(tag)
-        self.parents.append(parent)
-        self.attrs.append(attrs)
-        self.elements.append(element)
-        return len(self.tags) - 1
-
-    def ancestors(self, index: int):
-        """Frame indices from ``index`` up to the root, ``index`` included."""
-        while index >= 0:
-            yield index
-            index = self.parents[index]
-
-
-@dataclass(slots=True)
-class _Buffer:
-    parts: list[str] = field(default_factory=list)
-    frames: list[int] = field(default_factory=list)
-    link_chars: int = 0
-    marked_chars: int = 0
-
-    def add(self, text: str, frame: int, in_link: bool, marked: bool) -> None:
-        self.parts.append(text)
-        if not self.frames or self.frames[-1] != frame:
-            self.frames.append(frame)
-        if in_link:
-            self.link_chars += len(text)
-        if marked:
-            self.marked_chars += len(text)
-
 
 def _normalize(raw: str, verbatim: bool) -> str:
     if verbatim:
