@@ -402,10 +402,15 @@ def _cues(blocks: list[Block]) -> np.ndarray:
     texts = [b.text for b in blocks]
     if any(_CUE_SEPARATOR in t for t in texts):
         return _cues_one_by_one(texts)
+    from .blocks import CaselessFinder
+
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     rows = np.zeros((len(blocks), len(_CUE_PATTERNS)), dtype=np.float32)
+    finder = CaselessFinder(texts, _CUE_SEPARATOR)
     for j, (name, pattern) in enumerate(_CUE_PATTERNS.items()):
+        # Only texts that hold one of the cue's literal strings can match it.
         eligible = lengths < CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS)
+        eligible &= finder.containing(pattern)
         if name in _ANCHORED_CUES:
             start, anywhere = _ANCHORED_CUES[name]
             hit = _cue_hits(texts, eligible, anywhere)
