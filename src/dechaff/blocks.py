@@ -116,7 +116,7 @@ def _kind(tags: list[str], owner: int, stack: list[int], block_stack: list[int],
         group = lists[-1] if lists else -1
         ordered = group >= 0 and tags[group] == "ol"
         return "item", max(len(lists), 1), ordered, group
-    if any(tags[f] == "blockquote" for f in block_stack):
+    if "blockquote" in map(tags.__getitem__, block_stack):
         return "quote", 0, False, -1
     return "paragraph", 0, False, -1
 
@@ -137,22 +137,28 @@ def _hidden(attributes: dict[str, str]) -> bool:
 _ALNUM = re.compile(r"[^\W_]")  # str.isalnum, as a search
 
 
+# Placeholders on the walk's stack of open frames: an element skipped with its
+# subtree, and a node that is not an element (iterwalk's start and end events carry
+# only elements, so this is a safeguard).
+_SKIPPED = -1
+_NOT_ELEMENT = -2
+# The attributes whose values make a frame's attrs string, in order.
+_WORD_ATTRIBUTES = ("class", "id", "role", "itemprop")
+
+
 class _Walker:
     """Accumulates text into blocks while lxml walks the tree.
 
-    The walk is one tight loop (``run``) with the buffer held in attributes reset by
-    ``flush``: per element, only the work that element needs.
+    The walk is one tight loop (``run``) with the buffer held in lists that ``flush``
+    empties in place: per element, only the work that element needs.
     """
 
     def __init__(self) -> None:
         self.frames = Frames()
         self.blocks: list[Block] = []
-        self.stack: list[int] = []  # open frames (-1 for a skipped element)
+        self.stack: list[int] = []  # open frames (or a placeholder, see _SKIPPED)
         self.block_stack: list[int] = []  # open block-level frames
         self.verbatim = 0  # open <pre> elements
-        self._reset()
-
-    def _reset(self) -> None:
         self.parts: list[str] = []
         self.text_frames: list[int] = []
         self.link_chars = 0
@@ -162,10 +168,15 @@ class _Walker:
         parts = self.parts
         if not parts:
             return
-        text_frames, link_chars, marked_chars = (
-            self.text_frames, self.link_chars, self.marked_chars)
-        self._reset()
-        text = _normalize("".join(parts), self.verbatim > 0)
+        raw = "".join(parts)
+        text_frames = tuple(self.text_frames)
+        link_chars, marked_chars = self.link_chars, self.marked_chars
+        parts.clear()
+        self.text_frames.clear()
+        self.link_chars = self.marked_chars = 0
+        if raw.isspace():  # most flushes: the white space between block elements
+            return
+        text = _normalize(raw, self.verbatim > 0)
         if _ALNUM.search(text) is None:
             return
         block_stack = self.block_stack
@@ -173,7 +184,7 @@ class _Walker:
         kind, level, ordered, group = _kind(
             self.frames.tags, owner, self.stack, block_stack, self.verbatim > 0)
         self.blocks.append(
-            Block(text, kind, owner, tuple(text_frames), min(link_chars, len(text)),
+            Block(text, kind, owner, text_frames, min(link_chars, len(text)),
                   level, ordered, group, min(marked_chars, len(text)))
         )
 
@@ -183,29 +194,37 @@ class _Walker:
         tags, parents, attrs, elements = (
             frames.tags, frames.parents, frames.attrs, frames.elements)
         blocks, stack, block_stack = self.blocks, self.stack, self.block_stack
+        parts, text_frames = self.parts, self.text_frames
         marked: list[bool] = [False]  # marker state per open frame, under a root sentinel
         links = 0  # open <a> elements
         events = etree.iterwalk(root, events=("start", "end"))
         for event, element in events:
-            tag = element.tag
-            if not isinstance(tag, str):  # comments and processing instructions
-                continue
-            tag = tag.lower()
             if event == "start":
-                items = None if tag in SKIP_TAGS else element.items()
-                found = dict(items) if items else None
-                if items is None or (found and _hidden(found)):
+                tag = element.tag
+                if not isinstance(tag, str):  # comments and processing instructions
+                    stack.append(_NOT_ELEMENT)
+                    continue
+                tag = tag.lower()
+                attributes = None
+                if tag not in SKIP_TAGS:
+                    items = element.items()
+                    if items:
+                        attributes = dict(items)
+                        skip = ("hidden" in attributes or "aria-hidden" in attributes
+                                or "style" in attributes) and _hidden(attributes)
+                    else:
+                        skip = False
+                else:
+                    skip = True
+                if skip:
                     events.skip_subtree()
-                    stack.append(-1)  # placeholder, popped at "end"
+                    stack.append(_SKIPPED)  # placeholder, popped at "end"
                     continue
                 frame = len(tags)
                 marker = None
-                if found:
-                    get = found.get
-                    attrs.append(" ".join(
-                        v for v in (get("class"), get("id"), get("role"), get("itemprop"))
-                        if v
-                    ))
+                if attributes:
+                    get = attributes.get
+                    attrs.append(" ".join(filter(None, map(get, _WORD_ATTRIBUTES))))
                     marker = get(MARKER_ATTRIBUTE)
                 else:
                     attrs.append("")
@@ -213,13 +232,20 @@ class _Walker:
                 parents.append(stack[-1] if stack else -1)
                 elements.append(element)
                 if tag in BLOCK_TAGS:
-                    self.flush()
+                    if parts:
+                        self.flush()
                     block_stack.append(frame)
                 elif tag == "br":
-                    self.parts.append(_LINE_BREAK)
-                elif tag in CELL_TAGS and self.parts:
-                    self.parts.append(_CELL_BREAK)
-                if marker == "content":
+                    parts.append(_LINE_BREAK)
+                elif tag in CELL_TAGS and parts:
+                    parts.append(_CELL_BREAK)
+                if tag == "a":
+                    links += 1
+                elif tag == "pre":
+                    self.verbatim += 1
+                if marker is None:
+                    state = marked[-1]
+                elif marker == "content":
                     state = True
                 elif marker == "chrome":
                     state = False
@@ -227,30 +253,29 @@ class _Walker:
                     state = marked[-1]
                 marked.append(state)
                 stack.append(frame)
-                if tag == "a":
-                    links += 1
-                elif tag == "pre":
-                    self.flush()
-                    self.verbatim += 1
                 text = element.text
             else:
                 frame = stack.pop()
-                if frame != -1:
+                if frame == _NOT_ELEMENT:
+                    continue
+                if frame != _SKIPPED:
                     marked.pop()
+                    tag = tags[frame]
                     if tag == "a":
                         links -= 1
                     elif tag == "pre":
-                        self.flush()
+                        if parts:
+                            self.flush()
                         self.verbatim -= 1
                     if tag in BLOCK_TAGS:
-                        self.flush()
+                        if parts:
+                            self.flush()
                         block_stack.pop()
                 frame = stack[-1] if stack else 0
                 state = marked[-1]
                 text = element.tail
             if text:
-                self.parts.append(text)
-                text_frames = self.text_frames
+                parts.append(text)
                 if not text_frames or text_frames[-1] != frame:
                     text_frames.append(frame)
                 if links > 0:
