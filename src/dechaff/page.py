@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -100,16 +101,43 @@ def parse_tree(html: str | bytes):
 
 
 def _first(root, xpath: str) -> str | None:
-    for value in root.xpath(xpath):
+    return _first_of(root.xpath(xpath))
+
+
+def _first_of(values) -> str | None:
+    """The first of ``values`` that is not blank, its white space collapsed."""
+    for value in values:
         value = " ".join(str(value).split())
         if value:
             return value
     return None
 
 
-def page_title(root) -> str:
-    """The page's title: og:title, else the first <h1>, else <title> minus a site suffix."""
-    title = _first(root, "//meta[@property='og:title' or @name='twitter:title']/@content")
+# The elements the page facts are read from: one pass over the tree finds them all.
+_FACT_TAGS = ("meta", "link", "script")
+
+
+def _fact_elements(root) -> list:
+    """The <meta>, <link> and <script> elements in document order (as ``//meta``... does)."""
+    return list(root.iter(*_FACT_TAGS))
+
+
+def _meta_contents(elements: list, prop: str) -> list[str]:
+    """``//meta[@property=prop]/@content``, from _fact_elements."""
+    return [e.get("content") for e in elements
+            if e.tag == "meta" and e.get("property") == prop and e.get("content") is not None]
+
+
+def page_title(root, elements: list | None = None) -> str:
+    """The page's title: og:title, else the first <h1>, else <title> minus a site suffix.
+
+    ``elements``: _fact_elements(root), if the caller has them."""
+    if elements is None:
+        elements = _fact_elements(root)
+    title = _first_of(e.get("content") for e in elements
+                      if e.tag == "meta" and (e.get("property") == "og:title"
+                                              or e.get("name") == "twitter:title")
+                      and e.get("content") is not None)
     if title:
         return title
     for heading in root.iter("h1"):
@@ -120,8 +148,24 @@ def page_title(root) -> str:
     return _TITLE_SUFFIX.sub("", title)
 
 
-def page_url(root) -> str | None:
-    return _first(root, "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+def page_url(root, elements: list | None = None) -> str | None:
+    """The canonical link's href or og:url, whichever comes first in the page."""
+    if elements is None:
+        elements = _fact_elements(root)
+    return _first_of(_url_candidates(elements))
+
+
+def _url_candidates(elements: list) -> Iterator[str]:
+    """``//link[@rel='canonical']/@href | //meta[@property='og:url']/@content``."""
+    for e in elements:
+        if e.tag == "link" and e.get("rel") == "canonical":
+            value = e.get("href")
+        elif e.tag == "meta" and e.get("property") == "og:url":
+            value = e.get("content")
+        else:
+            continue
+        if value is not None:
+            yield value
 
 
 def _json_ld_types(data, depth: int = 0) -> set[str]:
@@ -142,11 +186,15 @@ def _json_ld_types(data, depth: int = 0) -> set[str]:
     return found
 
 
-def page_types(root) -> frozenset[str]:
+def page_types(root, elements: list | None = None) -> frozenset[str]:
     """Lower-cased og:type and JSON-LD @type values: what the page says it is."""
-    types = {f"og:{v.strip().lower()}" for v in root.xpath("//meta[@property='og:type']/@content")}
+    if elements is None:
+        elements = _fact_elements(root)
+    types = {f"og:{v.strip().lower()}" for v in _meta_contents(elements, "og:type")}
     budget = MAX_JSON_LD_CHARS
-    for script in root.xpath("//script[@type='application/ld+json']"):
+    scripts = (e for e in elements
+               if e.tag == "script" and e.get("type") == "application/ld+json")
+    for script in scripts:
         text = script.text or ""
         budget -= len(text)
         if budget < 0:
@@ -169,12 +217,13 @@ def read_page(html: str | bytes) -> Page:
 def page_from_tree(root) -> Page:
     """A parsed page cut into blocks, with its title, URL, language and declared types."""
     blocks, frames = blockify(root, MAX_BLOCKS)
+    elements = _fact_elements(root)
     return Page(
         blocks=blocks,
         frames=frames,
-        title=page_title(root),
-        url=page_url(root),
+        title=page_title(root, elements),
+        url=page_url(root, elements),
         lang=root.get("lang"),
-        types=page_types(root),
+        types=page_types(root, elements),
         truncated=len(blocks) >= MAX_BLOCKS,
     )
