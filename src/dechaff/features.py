@@ -34,6 +34,7 @@ from functools import lru_cache
 import numpy as np
 
 from .blocks import Block, Frames
+from .needles import CaselessFinder
 from .page import Page
 
 # Stems matched against the tokens of class, id, role and itemprop values. A stem of
@@ -402,8 +403,6 @@ def _cues(blocks: list[Block]) -> np.ndarray:
     texts = [b.text for b in blocks]
     if any(_CUE_SEPARATOR in t for t in texts):
         return _cues_one_by_one(texts)
-    from .blocks import CaselessFinder
-
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     rows = np.zeros((len(blocks), len(_CUE_PATTERNS)), dtype=np.float32)
     finder = CaselessFinder(texts, _CUE_SEPARATOR)

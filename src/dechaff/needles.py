@@ -1,0 +1,157 @@
+"""A prefilter for case-insensitive searches of many texts (features._cues).
+
+A text can match a pattern only if its lower-cased form holds one of the pattern's
+*needles*, literal strings that every match contains. Finding needles with str.find
+is far cheaper than running the pattern over every text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+try:  # the parsed-pattern opcodes and parser
+    import re._constants as sre_constants
+    import re._parser as sre_parse
+except ImportError:  # Python 3.10
+    import sre_constants
+    import sre_parse
+
+# Needle sets grow by concatenating alternatives ("sign" + "up" / "in"); at most this many.
+MAX_NEEDLES = 64
+# Needles this long are selective enough; beyond it, fewer needles is better.
+GOOD_NEEDLE_CHARS = 4
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
+
+
+def _exact(op, av) -> set[str] | None:
+    """The strings a parsed item matches, if it matches only literal strings."""
+    if op is sre_constants.LITERAL:
+        return {chr(av)}
+    if op is sre_constants.AT:  # zero width: adds nothing to the string
+        return {""}
+    if op is sre_constants.SUBPATTERN:
+        return _exact_sequence(av[-1])
+    if op is sre_constants.BRANCH:
+        strings: set[str] = set()
+        for alternative in av[1]:
+            exact = _exact_sequence(alternative)
+            if exact is None:
+                return None
+            strings |= exact
+        return strings
+    return None
+
+
+def _exact_sequence(items) -> set[str] | None:
+    strings = {""}
+    for op, av in items:
+        exact = _exact(op, av)
+        if exact is None or len(strings) * len(exact) > MAX_NEEDLES:
+            return None
+        strings = {a + b for a in strings for b in exact}
+    return strings
+
+
+def _inner_needles(op, av) -> set[str] | None:
+    """Needles of an item that is not exact but must match something that holds one."""
+    if op is sre_constants.SUBPATTERN:
+        return _needles(av[-1])
+    if op in _REPEATS and av[0] >= 1:
+        return _needles(av[2])
+    if op is sre_constants.BRANCH:
+        found = [_needles(alternative) for alternative in av[1]]
+        return set().union(*found) if all(found) else None
+    return None
+
+
+def _needle_score(needles: set[str]) -> tuple[int, int, int]:
+    shortest = min(map(len, needles))
+    return min(shortest, GOOD_NEEDLE_CHARS), -len(needles), shortest
+
+
+def _needles(items) -> set[str] | None:
+    """Strings one of which every match of a parsed sequence contains (None: no such
+    set found): the best of its runs of exact items and of its items' own needles."""
+    items = list(items)
+    candidates = []
+    for start in range(len(items)):
+        strings = {""}
+        for op, av in items[start:]:
+            exact = _exact(op, av)
+            if exact is None or len(strings) * len(exact) > MAX_NEEDLES:
+                break
+            strings = {a + b for a in strings for b in exact}
+            candidates.append(strings)
+        inner = _inner_needles(*items[start])
+        if inner:
+            candidates.append(inner)
+    candidates = [c for c in candidates if "" not in c]
+    return max(candidates, key=_needle_score, default=None)
+
+
+@lru_cache(maxsize=256)
+def _pattern_needles(pattern: re.Pattern) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """A case-insensitive pattern's lower-case needles and the characters that make them
+    unsafe (see _unsafe_chars); None when the pattern has no needles."""
+    needles = _needles(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    if not needles or not pattern.flags & re.IGNORECASE:
+        return None
+    literals = set("".join(needles))
+    if any(len(ch.lower()) != 1 for ch in literals):
+        return None
+    wide = "".join(sorted(ch for ch in literals if not ch.isascii()))
+    return tuple(sorted(n.lower() for n in needles)), _unsafe_chars(wide)
+
+
+_ASCII = "".join(map(chr, range(128)))
+
+
+@lru_cache(maxsize=16)
+def _unsafe_chars(wide: str) -> frozenset[str]:
+    """Characters that match an ASCII character or one of ``wide`` case-insensitively
+    (as ``re`` does it) but do not lower-case to it ("ſ" matches "s"): in a text, they
+    void the needles. Found by trying every code point, once per process."""
+    literals = _ASCII + wide
+    every = np.arange(0x110000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    matching = set(re.findall(f"[{re.escape(literals)}]", every, re.IGNORECASE))
+    return frozenset(  # case-insensitive equality is symmetric: ch finds its literals
+        ch for ch in matching
+        if any(ch.lower() != literal.lower()
+               for literal in re.findall(re.escape(ch), literals, re.IGNORECASE))
+    )
+
+
+class CaselessFinder:
+    """Which of some texts may match a case-insensitive pattern (see _pattern_needles).
+
+    ``containing`` may say True of a text that does not match, never False of one that
+    does: a filter before the pattern itself.
+    """
+
+    def __init__(self, texts: list[str], separator: str) -> None:
+        self.joined = separator.join(texts)
+        self.lowered = self.joined.lower()
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self.starts = np.cumsum(lengths + 1) - (lengths + 1)
+        # One character lower-casing to two would shift every position after it.
+        self.aligned = len(self.lowered) == len(self.joined)
+
+    def containing(self, pattern: re.Pattern) -> np.ndarray:
+        """Per text: whether it may match ``pattern`` (True for all if unsure)."""
+        found = _pattern_needles(pattern) if self.aligned else None
+        if found is None or any(ch in self.joined for ch in found[1]):
+            return np.ones(len(self.starts), dtype=bool)
+        lowered, positions = self.lowered, []
+        for needle in found[0]:
+            at = lowered.find(needle)
+            while at >= 0:
+                positions.append(at)
+                at = lowered.find(needle, at + 1)
+        hit = np.zeros(len(self.starts), dtype=bool)
+        if positions:
+            owner = np.searchsorted(self.starts, np.array(positions, dtype=np.int64), "right")
+            hit[owner - 1] = True
+        return hit
