@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from dechaff.features import CLASS_WORDS, FEATURE_NAMES, _class_mask, featurize
+from dechaff.features import (
+    CLASS_WORDS,
+    CONTEXT_NAMES,
+    FEATURE_NAMES,
+    GROUP_KEYS,
+    _class_mask,
+    context_features,
+    featurize,
+)
 from dechaff.page import read_page
 
 PAGE = """<html><body>
@@ -112,3 +120,87 @@ def test_appeal_cue_marks_the_paragraph_and_box_cue_its_whole_box():
     for text in ("Stand with us", texts[asks]):  # blocks owned by the box's children
         assert box[texts.index(text)] == 1
     assert box[texts.index("Residents were told to move their cars.")] == 0
+
+
+SHOP_PAGE = """<html><head><title>Walking boots | Example Shop</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/boots">Boots</a></li></ul></nav>
+<div class="crumbs"><a href="/">Home</a> / <a href="/boots">Boots</a></div>
+<h1>Walking boots</h1>
+<p>Our walking boots are made for the long days on the hills and the wet ones too.</p>
+<ul class="grid">
+<li class="tile"><p><a href="/b1">Fell boot</a> <span class="cost">$120.00</span></p></li>
+<li class="tile"><p><a href="/b2">Ridge boot</a> <span class="cost">$95.00</span></p></li>
+<li class="tile"><p><a href="/b3">Moor boot</a> <span class="cost">€80</span></p></li>
+</ul>
+<footer><ul><li><a href="/">Home</a></li></ul></footer>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def shop():
+    page = read_page(SHOP_PAGE)
+    return page, featurize(page)
+
+
+def test_title_features_find_the_titles_heading(shop):
+    page, features = shop
+    texts = [b.text for b in page.blocks]
+    heading = texts.index("Walking boots")
+    column = features.X[:, FEATURE_NAMES.index("title.offset")]
+    assert column[heading] == 0.0
+    assert (column[:heading] < 0).all() and (column[heading + 1:] > 0).all()
+    assert (features.X[:, FEATURE_NAMES.index("title.found")] == 1.0).all()
+    overlap = features.X[:, FEATURE_NAMES.index("title.overlap")]
+    assert overlap[heading] == 1.0 and overlap[texts.index("Boots")] == 1.0
+    assert overlap[texts.index("Home")] == 0.0
+
+
+def test_title_features_are_zero_when_no_block_matches_the_title():
+    page = read_page("<html><head><title>Nothing alike</title></head><body>"
+                     "<p>Some words of a paragraph.</p><p>Another one here.</p></body></html>")
+    X = featurize(page).X
+    for name in ("title.found", "title.offset", "title.overlap"):
+        assert not X[:, FEATURE_NAMES.index(name)].any(), name
+
+
+def test_duplicate_texts_are_counted(shop):
+    page, features = shop
+    dup = features.X[:, FEATURE_NAMES.index("dup.log_count")]
+    texts = [b.text for b in page.blocks]
+    assert dup[texts.index("Home")] == pytest.approx(np.log1p(1))  # nav and footer
+    assert dup[texts.index("Walking boots")] == 0.0
+
+
+def test_price_cue(shop):
+    page, features = shop
+    price = features.X[:, FEATURE_NAMES.index("cue.price")]
+    kept = {b.text for b, hit in zip(page.blocks, price) if hit}
+    assert kept == {"Fell boot $120.00", "Ridge boot $95.00", "Moor boot €80"}
+    assert value(features.X, 0, "page.log_prices") == pytest.approx(np.log1p(3))
+
+
+def test_repeated_tiles_share_a_group_and_the_page_shape_sees_them(shop):
+    page, features = shop
+    texts = [b.text for b in page.blocks]
+    tiles = [texts.index(t) for t in ("Fell boot $120.00", "Ridge boot $95.00", "Moor boot €80")]
+    sib = features.groups[:, GROUP_KEYS.index("sib.1")]
+    assert len({sib[i] for i in tiles}) == 1
+    assert sib[texts.index("Walking boots")] != sib[tiles[0]]
+    # Only the tiles' containers (li.tile) repeat: the nav's and footer's items are
+    # repeated owners, not containers, and so are an article's paragraphs.
+    share = features.words[tiles].sum() / features.words.sum()
+    assert value(features.X, 0, "page.repeated_word_share") == pytest.approx(share)
+
+
+def test_group_context_pools_first_pass_probabilities(shop):
+    page, features = shop
+    texts = [b.text for b in page.blocks]
+    tiles = [texts.index(t) for t in ("Fell boot $120.00", "Ridge boot $95.00", "Moor boot €80")]
+    p = np.zeros(len(page.blocks))
+    p[tiles[0]] = 0.9
+    context = context_features(features, p)
+    mean = context[:, CONTEXT_NAMES.index("ctx.group.sib.1.mean")]
+    peak = context[:, CONTEXT_NAMES.index("ctx.group.sib.1.max")]
+    assert (peak[tiles] == pytest.approx(0.9))
+    assert 0 < mean[tiles[1]] < 0.9
+    assert peak[texts.index("Walking boots")] == 0.0

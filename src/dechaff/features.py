@@ -19,9 +19,17 @@ groups, in that order:
   of its containers: repeated cards, posts and list entries.
 - ``page.*``: page-level size and link density, and what the page says it is
   (og:type, JSON-LD @type), so the model can tell a listing from an article.
+- ``title.*``: how much of the block is the page's title, and where the block lies
+  from the title's heading: chrome comes before it (menus, breadcrumbs) and the
+  content starts there.
+- ``dup.*``: how often the block's exact text recurs in the page (a menu repeated
+  in the footer, a teaser repeated in a sidebar).
 
 ``CONTEXT_NAMES`` are the second pass's extra features: the first pass's content
-probabilities around each block (neighbours, containers, page), as in stacking.
+probabilities around each block (neighbours, containers, page), as in stacking, and
+over the blocks of the same *group*: blocks whose elements repeat one another
+(the sibling cards of a listing, the posts of a thread, the paragraphs of one body),
+so that repeated elements are kept or dropped together.
 """
 
 from __future__ import annotations
@@ -82,6 +90,7 @@ TEXT_CUES = {
     "appeal": r"\bdonat|\bbecom(?:e|ing) a (?:member|subscriber|supporter|patron)\b|\bmembership\b"
     r"|\bsupport (?:us|our (?:journalism|work|reporting))\b|\bpatreon\b"
     r"|\bfunded by (?:our )?readers\b|\bmake a (?:contribution|donation|gift)\b",
+    "price": r"[$€£¥₹]\s?\d|\d\s?(?:€|£|\beur\b|\busd\b|\bgbp\b)",
 }
 # Page types as sites declare them (og:type, JSON-LD @type), folded into families.
 PAGE_TYPE_SIGNALS = {
@@ -107,10 +116,26 @@ CONTAINER_LEVELS = 3  # parent, grandparent, great-grandparent of the owner
 # and button share its container with the paragraph that says what it is.
 BOX_CUES = ("appeal", "signup")
 
+# A block of at most this many words can be the page's title repeated; longer ones
+# are prose that mentions it.
+TITLE_MAX_WORDS = 40
+# A block is the title's heading when at least this share of its words are title
+# words and this share of the title's words are in it.
+TITLE_MATCH = 0.5
+
+# Page-level shape, for telling a thread or a listing from an article by its layout
+# rather than by what it declares (see _page_shape).
+_PAGE_SHAPE = ("repeated_word_share", "comment_word_share", "link_block_share",
+               "log_headings", "log_prices")
+# A block is "repeated" when one of its containers has at least this many siblings of
+# the same tag and attributes: cards, posts, list entries.
+REPEATED_SIBLINGS = 2
+
 _TEXT_STATS = (
     "log_words", "log_chars", "link_density", "avg_word_len", "punct_ratio", "digit_ratio",
     "upper_ratio", "cap_words", "ends_sentence", "sentences", "lines",
 )
+
 # Longer blocks are prose that may mention cookies or comments in passing, so a cue
 # only counts in blocks up to this many characters; appeals for money come as long
 # paragraphs, so theirs reaches further.
@@ -144,12 +169,20 @@ def _names() -> tuple[str, ...]:
     names += [f"rep.{level}.log_siblings" for level in range(REPEAT_LEVELS)]
     names += ["page.log_words", "page.log_blocks", "page.link_density"]
     names += [f"page.type_{t}" for t in PAGE_TYPE_SIGNALS]
+    names += [f"page.{stat}" for stat in _PAGE_SHAPE]
+    names += ["title.overlap", "title.found", "title.offset"]
+    names += ["dup.log_count"]
     return tuple(names)
 
 
 FEATURE_NAMES: tuple[str, ...] = _names()
 
 CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
+# The groups of blocks whose first-pass probabilities the second pass pools (see
+# _groups): siblings of the same tag and attributes at the owner (``sib.0``), its
+# parent and grandparent; and elements styled alike anywhere in the page, the owner
+# (``style.0``) and its parent.
+GROUP_KEYS = ("sib.0", "sib.1", "sib.2", "style.0", "style.1")
 CONTEXT_NAMES: tuple[str, ...] = (
     ("ctx.p",)
     + tuple(f"ctx.nb.{o:+d}" for o in CONTEXT_OFFSETS)
@@ -159,6 +192,7 @@ CONTEXT_NAMES: tuple[str, ...] = (
     + ("ctx.page.mean", "ctx.page.max", "ctx.page.kept_share", "ctx.rank",
        "ctx.gap_before", "ctx.gap_after")
     + ("ctx.region.inside", "ctx.region.mass_share", "ctx.region.block_share")
+    + tuple(f"ctx.group.{key}.{stat}" for key in GROUP_KEYS for stat in ("mean", "max"))
 )
 # The content region: the deepest element holding this share of the first pass's
 # content mass (probability × words). Content-like chrome outside it stands out.
@@ -174,6 +208,7 @@ class Features:
     containers: np.ndarray  # (blocks, CONTAINER_LEVELS) frame index of each container
     owners: np.ndarray  # (blocks,) frame index of each block's element
     parents: np.ndarray  # (frames,) parent frame index, -1 at the root
+    groups: np.ndarray  # (blocks, GROUP_KEYS) group id of each block under each key
 
     def __len__(self) -> int:
         return len(self.X)
@@ -530,19 +565,102 @@ def _box_cues(cues: np.ndarray, containers: np.ndarray) -> np.ndarray:
     return out
 
 
-def _repeats(blocks: list[Block], frames: Frames) -> np.ndarray:
-    """log(1 + siblings with the same tag and attributes) for the owner and containers."""
-    signature = list(zip(frames.parents, frames.tags, frames.attrs))
-    counts = Counter(signature)
-    siblings = np.array([counts[s] - 1 for s in signature], dtype=np.int64)
-    parents = np.array(frames.parents, dtype=np.int64)
-    out = np.zeros((len(blocks), REPEAT_LEVELS), dtype=np.float32)
-    frame = np.array([b.owner for b in blocks], dtype=np.int64)
-    for level in range(REPEAT_LEVELS):
-        there = frame >= 0
-        out[there, level] = np.log1p(siblings[frame[there]])
-        frame = np.where(there, parents[np.maximum(frame, 0)], -1)
+def _signature_ids(frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: an id for (parent, tag, attributes), shared by repeated siblings, and
+    one for (tag, attributes), shared by elements styled alike anywhere."""
+    siblings: dict = {}
+    styles: dict = {}
+    sib = [siblings.setdefault(key, len(siblings))
+           for key in zip(frames.parents, frames.tags, frames.attrs)]
+    style = [styles.setdefault(key, len(styles)) for key in zip(frames.tags, frames.attrs)]
+    return np.array(sib, dtype=np.int64), np.array(style, dtype=np.int64)
+
+
+def _ancestors(owners: np.ndarray, parents: np.ndarray, levels: int) -> np.ndarray:
+    """(blocks, levels): the owner (level 0) and its ancestors, -1 above the root."""
+    out = np.full((len(owners), levels), -1, dtype=np.int64)
+    frame = owners.astype(np.int64)
+    for level in range(levels):
+        out[:, level] = frame
+        frame = np.where(frame >= 0, parents[np.maximum(frame, 0)], -1)
     return out
+
+
+def _repeats(sibling_ids: np.ndarray, ancestors: np.ndarray) -> np.ndarray:
+    """log(1 + siblings with the same tag and attributes) for the owner and containers."""
+    siblings = np.bincount(sibling_ids)[sibling_ids] - 1
+    there = ancestors[:, :REPEAT_LEVELS] >= 0
+    out = np.zeros(there.shape, dtype=np.float32)
+    out[there] = np.log1p(siblings[ancestors[:, :REPEAT_LEVELS][there]])
+    return out
+
+
+def _groups(sibling_ids: np.ndarray, style_ids: np.ndarray, ancestors: np.ndarray
+            ) -> np.ndarray:
+    """(blocks, GROUP_KEYS): the group id of each block under each key.
+
+    Each column is pooled on its own, so ids need only be unique within a column. A
+    block without the ancestor a key needs (near the root) is a group of its own.
+    """
+    n = len(ancestors)
+    alone = -1 - np.arange(n)  # negative ids: one group per block
+    columns = []
+    for key in GROUP_KEYS:
+        family, level = key.split(".")
+        frame = ancestors[:, int(level)]
+        ids = sibling_ids if family == "sib" else style_ids
+        columns.append(np.where(frame >= 0, ids[np.maximum(frame, 0)], alone))
+    return np.column_stack(columns)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _title(blocks: list[Block], title: str) -> np.ndarray:
+    """title.* columns: the block's share of title words; whether the title's heading
+    was found; the signed log distance in blocks from it (0 when not found)."""
+    out = np.zeros((len(blocks), 3), dtype=np.float32)
+    title_words = set(_WORD.findall(title.lower()))
+    if not title_words:
+        return out
+    best, best_score = -1, TITLE_MATCH
+    for i, block in enumerate(blocks):
+        if block.words > TITLE_MAX_WORDS:
+            continue
+        words = _WORD.findall(block.text.lower())
+        if not words:
+            continue
+        share = sum(w in title_words for w in words) / len(words)
+        out[i, 0] = share
+        score = min(share, len(title_words.intersection(words)) / len(title_words))
+        if score > best_score or (score == best_score and best < 0):
+            best, best_score = i, score
+    if best >= 0:
+        offset = np.arange(len(blocks)) - best
+        out[:, 1] = 1.0
+        out[:, 2] = np.sign(offset) * np.log1p(np.abs(offset))
+    return out
+
+
+def _duplicates(blocks: list[Block]) -> np.ndarray:
+    """log(1 + other blocks with exactly the same text)."""
+    counts = Counter(b.text for b in blocks)
+    return np.log1p(np.array([counts[b.text] - 1 for b in blocks], dtype=np.float32))
+
+
+def _page_shape(words: np.ndarray, link_density: np.ndarray, heading: np.ndarray,
+                repeats: np.ndarray, comment: np.ndarray, price: np.ndarray) -> list[float]:
+    """_PAGE_SHAPE values: shares of the page's words in repeated and in comment-classed
+    blocks, share of mostly-link blocks, and counts of headings and prices."""
+    total = max(words.sum(), 1.0)
+    repeated = (repeats[:, 1:] >= np.log1p(REPEATED_SIBLINGS)).any(axis=1)
+    return [
+        float(words[repeated].sum() / total),
+        float(words[comment > 0].sum() / total),
+        float((link_density > 0.5).mean()),
+        float(np.log1p(heading.sum())),
+        float(np.log1p(price.sum())),
+    ]
 
 
 def _page_types(types: frozenset[str]) -> list[float]:
@@ -556,7 +674,8 @@ def featurize(page: Page) -> Features:
     if n == 0:
         return Features(np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32),
                         np.zeros(0), np.zeros((0, CONTAINER_LEVELS), dtype=np.int64),
-                        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+                        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                        np.zeros((0, len(GROUP_KEYS)), dtype=np.int64))
     facts = _frame_facts(frames, blocks)
     own_class, cum_class, cum_context = facts.own, facts.cum_class, facts.cum_context
     self_masks, anc_masks, contexts = [], [], []
@@ -597,10 +716,19 @@ def featurize(page: Page) -> Features:
         np.log1p(_window_mean(words, WINDOW)),
         _window_mean(link_density, WINDOW),
     ]
-    page_row = [np.log1p(total_words), np.log1p(n), link_words.sum() / total_words]
-    page_row += _page_types(page.types)
     boxes, container_ids = _containers(blocks, frames, words, link_words)
     cues = _cues(blocks)
+    owners = np.array([b.owner for b in blocks], dtype=np.int64)
+    frame_parents = np.array(frames.parents, dtype=np.int64)
+    sibling_ids, style_ids = _signature_ids(frames)
+    ancestors = _ancestors(owners, frame_parents, max(REPEAT_LEVELS, 3))
+    repeats = _repeats(sibling_ids, ancestors)
+    anc = _unpack(anc_masks, len(CLASS_WORDS))
+    comment = anc[:, [CLASS_WORDS.index(w) for w in ("comment", "reply")]].max(axis=1)
+    page_row = [np.log1p(total_words), np.log1p(n), link_words.sum() / total_words]
+    page_row += _page_types(page.types)
+    page_row += _page_shape(words, link_density, heading, repeats, comment,
+                            cues[:, list(TEXT_CUES).index("price")])
 
     matrix = np.hstack([
         text,
@@ -611,20 +739,21 @@ def featurize(page: Page) -> Features:
         _one_hot([frames.tags[b.owner] for b in blocks], tuple(OWNER_TAGS), other=True),
         _unpack(contexts, _N_CONTEXT),
         _unpack(self_masks, len(CLASS_WORDS)),
-        _unpack(anc_masks, len(CLASS_WORDS)),
+        anc,
         np.column_stack([
             np.arange(n) / n, before, np.log1p(depth), depth / max(depth.max(), 1.0),
         ]),
         np.column_stack(neighbours),
         boxes,
         _box_cues(cues, container_ids[:, 0]),
-        _repeats(blocks, frames),
+        repeats,
         np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
+        _title(blocks, page.title),
+        _duplicates(blocks)[:, None],
     ]).astype(np.float32)
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
-    owners = np.array([b.owner for b in blocks], dtype=np.int64)
-    return Features(matrix, words, container_ids, owners,
-                    np.array(frames.parents, dtype=np.int64))
+    return Features(matrix, words, container_ids, owners, frame_parents,
+                    _groups(sibling_ids, style_ids, ancestors))
 
 
 def _group_stats(ids: np.ndarray, values: np.ndarray, weights: np.ndarray):
@@ -694,4 +823,6 @@ def context_features(features: Features, p: np.ndarray) -> np.ndarray:
         np.full(n, mass_share),
         np.full(n, block_share),
     ]
+    for key in range(len(GROUP_KEYS)):
+        columns += list(_group_stats(features.groups[:, key], p, weights))
     return np.column_stack(columns).astype(np.float32)
