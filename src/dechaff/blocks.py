@@ -202,16 +202,12 @@ class _Walker:
                     continue
                 tag = tag.lower()
                 attributes = None
-                if tag not in SKIP_TAGS:
+                skip = tag in SKIP_TAGS
+                if not skip:
                     items = element.items()
                     if items:
                         attributes = dict(items)
-                        skip = ("hidden" in attributes or "aria-hidden" in attributes
-                                or "style" in attributes) and _hidden(attributes)
-                    else:
-                        skip = False
-                else:
-                    skip = True
+                        skip = _hidden(attributes)
                 if skip:
                     events.skip_subtree()
                     stack.append(_SKIPPED)  # placeholder, popped at "end"
@@ -239,9 +235,7 @@ class _Walker:
                     links += 1
                 elif tag == "pre":
                     self.verbatim += 1
-                if marker is None:
-                    state = marked[-1]
-                elif marker == "content":
+                if marker == "content":
                     state = True
                 elif marker == "chrome":
                     state = False

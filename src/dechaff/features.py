@@ -183,6 +183,9 @@ CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
 # parent and grandparent; and elements styled alike anywhere in the page, the owner
 # (``style.0``) and its parent.
 GROUP_KEYS = ("sib.0", "sib.1", "sib.2", "style.0", "style.1")
+# How far up from a block's owner the features look: repeats, containers, groups.
+ANCESTOR_LEVELS = max(REPEAT_LEVELS, CONTAINER_LEVELS + 1,
+                      *(int(key.split(".")[1]) + 1 for key in GROUP_KEYS))
 CONTEXT_NAMES: tuple[str, ...] = (
     ("ctx.p",)
     + tuple(f"ctx.nb.{o:+d}" for o in CONTEXT_OFFSETS)
@@ -519,32 +522,31 @@ def _chains(owners: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.nda
     return block[order], frame[order], level[order]
 
 
-def _container_ids(owners: np.ndarray, parents: np.ndarray) -> np.ndarray:
-    """(blocks, CONTAINER_LEVELS): each level's ancestor of the owner, the root if none."""
-    ids = np.zeros((len(owners), CONTAINER_LEVELS), dtype=np.int64)
-    frame = np.asarray(owners, dtype=np.int64)
+def _container_ids(ancestors: np.ndarray) -> np.ndarray:
+    """(blocks, CONTAINER_LEVELS): each level's ancestor of the owner, the topmost
+    frame when the chain ends sooner (from _ancestors)."""
+    ids = ancestors[:, 1:CONTAINER_LEVELS + 1].copy()
+    below = ancestors[:, 0]
     for level in range(CONTAINER_LEVELS):
-        up = parents[frame]
-        frame = np.where(up >= 0, up, frame)
-        ids[:, level] = frame
+        ids[:, level] = np.where(ids[:, level] >= 0, ids[:, level], below)
+        below = ids[:, level]
     return ids
 
 
-def _containers(blocks: list[Block], frames: Frames, words: np.ndarray, links: np.ndarray):
+def _containers(owners: np.ndarray, parents: np.ndarray, ancestors: np.ndarray,
+                words: np.ndarray, links: np.ndarray):
     """Per block and container level: the container's word share, link density, blocks.
 
     Also returns the containers' frame indices, (blocks, CONTAINER_LEVELS).
     """
-    n_frames = len(frames.tags)
-    parents = np.array(frames.parents, dtype=np.int64)
-    owners = np.array([b.owner for b in blocks], dtype=np.int64)
+    n_frames = len(parents)
     block, frame, _ = _chains(owners, parents)
     word_sum = np.bincount(frame, weights=words[block], minlength=n_frames)
     link_sum = np.bincount(frame, weights=links[block], minlength=n_frames)
     block_count = np.bincount(frame, minlength=n_frames).astype(np.float64)
     total = max(words.sum(), 1.0)
-    ids = _container_ids(owners, parents)
-    out = np.zeros((len(blocks), 3 * CONTAINER_LEVELS), dtype=np.float32)
+    ids = _container_ids(ancestors)
+    out = np.zeros((len(owners), 3 * CONTAINER_LEVELS), dtype=np.float32)
     for level in range(CONTAINER_LEVELS):
         frame = ids[:, level]
         out[:, 3 * level] = word_sum[frame] / total
@@ -716,12 +718,12 @@ def featurize(page: Page) -> Features:
         np.log1p(_window_mean(words, WINDOW)),
         _window_mean(link_density, WINDOW),
     ]
-    boxes, container_ids = _containers(blocks, frames, words, link_words)
-    cues = _cues(blocks)
     owners = np.array([b.owner for b in blocks], dtype=np.int64)
     frame_parents = np.array(frames.parents, dtype=np.int64)
+    ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
+    boxes, container_ids = _containers(owners, frame_parents, ancestors, words, link_words)
+    cues = _cues(blocks)
     sibling_ids, style_ids = _signature_ids(frames)
-    ancestors = _ancestors(owners, frame_parents, max(REPEAT_LEVELS, 3))
     repeats = _repeats(sibling_ids, ancestors)
     anc = _unpack(anc_masks, len(CLASS_WORDS))
     comment = anc[:, [CLASS_WORDS.index(w) for w in ("comment", "reply")]].max(axis=1)
