@@ -236,20 +236,29 @@ _INNER_BITS = tuple(_word_bits(lambda n: n >= 5).items())
 @lru_cache(maxsize=65536)
 def _class_mask(attrs: str) -> int:
     """Bit i set when CLASS_WORDS[i] occurs in an element's class/id/role/itemprop."""
-    if not attrs:
-        return 0
-    tokens = [t.lower() for t in _TOKEN_SPLIT.split(attrs) if t]
-    joined = "-".join(tokens)
     mask = 0
-    for token in tokens:
-        mask |= _EXACT_BITS.get(token, 0)
-        for length in _PREFIX_LENGTHS:
-            if len(token) >= length:
-                mask |= _PREFIX_BITS.get(token[:length], 0)
+    for token in _TOKEN_SPLIT.split(attrs):
+        if token:
+            mask |= _token_mask(token.lower())
+    return mask
+
+
+@lru_cache(maxsize=65536)
+def _token_mask(token: str) -> int:
+    """_class_mask of one token. The stems have no separators in them, so a stem found
+    in a value is always found in one token; tokens recur across pages far more than
+    whole values do, so this is where the cache hits."""
+    mask = _EXACT_BITS.get(token, 0)
+    for length in _PREFIX_LENGTHS:
+        if len(token) >= length:
+            mask |= _PREFIX_BITS.get(token[:length], 0)
     for word, bits in _INNER_BITS:
-        if word in joined:
+        if word in token:
             mask |= bits
     return mask
+
+
+assert not any(not w.isalnum() for w in CLASS_WORDS), "see _token_mask"
 
 
 _CONTEXT_BITS = {t: 1 << i for i, t in enumerate(CONTEXT_TAGS)}

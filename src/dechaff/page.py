@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import lxml.html
 from lxml import etree
 
 from .blocks import MAX_BLOCKS, Block, Frames, blockify
@@ -43,8 +42,10 @@ class Page:
     truncated: bool = False  # reached blocks.MAX_BLOCKS: the rest of the page was not read
 
 
-def _parser() -> lxml.html.HTMLParser:
-    return lxml.html.HTMLParser(
+def _parser() -> etree.HTMLParser:
+    """libxml2's HTML parser, as lxml.html's but with plain elements: lxml.html's element
+    classes cost a lookup per element the walk touches, and nothing here needs them."""
+    return etree.HTMLParser(
         encoding="utf-8",
         remove_comments=True,
         remove_pis=True,
@@ -91,7 +92,7 @@ def parse_tree(html: str | bytes):
         return None
     _reject_binary(html, text)
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=_PARSER)
+        return etree.fromstring(text.encode("utf-8", "replace"), _PARSER)  # None if empty
     except etree.ParserError as error:
         if "empty" in str(error).lower():
             return None
@@ -128,6 +129,9 @@ def _meta_contents(elements: list, prop: str) -> list[str]:
             if e.tag == "meta" and e.get("property") == prop and e.get("content") is not None]
 
 
+_string = etree.XPath("string()")  # an element's text, all of it (text_content())
+
+
 def page_title(root, elements: list | None = None) -> str:
     """The page's title: og:title, else the first <h1>, else <title> minus a site suffix.
 
@@ -141,7 +145,7 @@ def page_title(root, elements: list | None = None) -> str:
     if title:
         return title
     for heading in root.iter("h1"):
-        text = " ".join(heading.text_content().split())
+        text = " ".join(_string(heading).split())
         if text:
             return text
     title = _first(root, "//title/text()") or ""
