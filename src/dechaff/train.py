@@ -21,8 +21,15 @@ from .features import CONTEXT_NAMES, FEATURE_NAMES, Features, context_features, 
 from .model_io import save_model
 from .page import read_page
 
-# Thresholds tried when `train` picks the one with the best out-of-fold mean F1.
+# Thresholds tried when `train` picks one from the out-of-fold scores (best_threshold).
 THRESHOLD_GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.2 … 0.7
+# Neither mean precision nor mean recall may fall below this at the chosen threshold,
+# when some threshold on the grid keeps both above it: F1 is not bought by giving up
+# one of them.
+BALANCE_FLOOR = 0.85
+# Thresholds whose mean F1 is within this of the best count as tied, and the highest of
+# them wins: at equal F1, the output with less chrome in it.
+THRESHOLD_TIE = 0.001
 
 
 @dataclass(slots=True)
@@ -219,13 +226,21 @@ def cross_validate(pages: list[PageData], config: TrainConfig,
 
 
 def best_threshold(pages: list[PageData], probabilities: list[np.ndarray]) -> float:
-    """The threshold on THRESHOLD_GRID with the best mean per-page F1, each page
-    weighted by its directory's weight."""
+    """The threshold on THRESHOLD_GRID with the best out-of-fold mean per-page F1
+    (pages weighted by their directory's weight), among those keeping precision and
+    recall at BALANCE_FLOOR or above if any does; of near ties (THRESHOLD_TIE), the
+    highest."""
     weights = [p.weight for p in pages]
-    def mean_f1(threshold: float) -> float:
-        f1 = [r.f1 for r in score(pages, probabilities, threshold)]
-        return float(np.average(f1, weights=weights))
-    return max(THRESHOLD_GRID, key=mean_f1)
+    means = {}
+    for threshold in THRESHOLD_GRID:
+        results = score(pages, probabilities, threshold)
+        means[threshold] = [float(np.average([getattr(r, m) for r in results],
+                                             weights=weights))
+                            for m in ("f1", "precision", "recall")]
+    balanced = [t for t, (_, p, r) in means.items() if min(p, r) >= BALANCE_FLOOR]
+    candidates = balanced or list(THRESHOLD_GRID)
+    best = max(means[t][0] for t in candidates)
+    return max(t for t in candidates if means[t][0] >= best - THRESHOLD_TIE)
 
 
 def oracle(pages: list[PageData]) -> list[PageResult]:
