@@ -95,6 +95,12 @@ def test_class_words_match_prefixes_inner_words_and_camel_case():
     assert "footer" in words_in("site-footer")
 
 
+def test_class_words_have_no_separators():
+    """_class_mask looks for each word token by token: a word with a separator in it
+    would never be found."""
+    assert all(word.isalnum() for word in CLASS_WORDS)
+
+
 def test_two_letter_class_words_must_be_whole_tokens():
     assert "ad" in words_in("ad-slot")
     assert "ad" not in words_in("header download")

@@ -258,9 +258,6 @@ def _token_mask(token: str) -> int:
     return mask
 
 
-assert not any(not w.isalnum() for w in CLASS_WORDS), "see _token_mask"
-
-
 _CONTEXT_BITS = {t: 1 << i for i, t in enumerate(CONTEXT_TAGS)}
 _ROLE_BITS = {r: 1 << (len(CONTEXT_TAGS) + i) for i, r in enumerate(ROLES)}
 _ARTICLEBODY_BIT = 1 << (len(CONTEXT_TAGS) + len(ROLES))

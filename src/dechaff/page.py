@@ -93,11 +93,7 @@ def parse_tree(html: str | bytes):
     _reject_binary(html, text)
     try:
         return etree.fromstring(text.encode("utf-8", "replace"), _PARSER)  # None if empty
-    except etree.ParserError as error:
-        if "empty" in str(error).lower():
-            return None
-        raise ParseError(f"cannot parse HTML: {error}") from error
-    except ValueError as error:
+    except (etree.LxmlError, ValueError) as error:
         raise ParseError(f"cannot parse HTML: {error}") from error
 
 

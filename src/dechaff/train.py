@@ -231,16 +231,17 @@ def best_threshold(pages: list[PageData], probabilities: list[np.ndarray]) -> fl
     recall at BALANCE_FLOOR or above if any does; of near ties (THRESHOLD_TIE), the
     highest."""
     weights = [p.weight for p in pages]
-    means = {}
+    f1, balanced = {}, []
     for threshold in THRESHOLD_GRID:
         results = score(pages, probabilities, threshold)
-        means[threshold] = [float(np.average([getattr(r, m) for r in results],
-                                             weights=weights))
-                            for m in ("f1", "precision", "recall")]
-    balanced = [t for t, (_, p, r) in means.items() if min(p, r) >= BALANCE_FLOOR]
-    candidates = balanced or list(THRESHOLD_GRID)
-    best = max(means[t][0] for t in candidates)
-    return max(t for t in candidates if means[t][0] >= best - THRESHOLD_TIE)
+        f1[threshold], precision, recall = (
+            float(np.average([getattr(r, metric) for r in results], weights=weights))
+            for metric in ("f1", "precision", "recall"))
+        if min(precision, recall) >= BALANCE_FLOOR:
+            balanced.append(threshold)
+    candidates = balanced or THRESHOLD_GRID
+    best = max(f1[t] for t in candidates)
+    return max(t for t in candidates if f1[t] >= best - THRESHOLD_TIE)
 
 
 def oracle(pages: list[PageData]) -> list[PageResult]:
