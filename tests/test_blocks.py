@@ -93,6 +93,15 @@ def test_marker_attribute_counts_marked_characters():
     assert [(b.text, b.marked_chars) for b in blocks] == [("in", 2), ("out", 0), ("away", 0)]
 
 
+def test_nested_markers_hold_inside_their_element_and_end_with_it():
+    blocks = blocks_of("<div data-dechaff='content'><p>a</p>"
+                       "<div class='box' data-dechaff='chrome'><p>b</p>"
+                       "<p data-dechaff='content'>c</p><p>d</p></div><p>e</p>"
+                       "<p><span data-dechaff='chrome'>x</span> tail</p></div>")
+    assert [(b.text, b.marked_chars) for b in blocks] == [
+        ("a", 1), ("b", 0), ("c", 1), ("d", 0), ("e", 1), ("x tail", len(" tail"))]
+
+
 def test_empty_documents_give_no_blocks():
     for html in ("", "   ", "<!-- only a comment -->", b""):
         assert read_page(html).blocks == []

@@ -6,6 +6,8 @@ from dechaff.features import (
     CONTEXT_NAMES,
     FEATURE_NAMES,
     GROUP_KEYS,
+    _ancestor_or,
+    _bit_columns,
     _class_mask,
     context_features,
     featurize,
@@ -99,6 +101,26 @@ def test_class_words_have_no_separators():
     """_class_mask looks for each word token by token: a word with a separator in it
     would never be found."""
     assert all(word.isalnum() for word in CLASS_WORDS)
+
+
+def test_ancestor_or_folds_in_every_ancestor_and_counts_depth():
+    rng = np.random.default_rng(0)
+    parents = [-1] + [int(rng.integers(0, i)) for i in range(1, 300)]  # parents first
+    own = rng.integers(0, 2**63, size=(300, 2), dtype=np.uint64)
+    bits, depth = _ancestor_or(own, parents)
+    for frame in range(300):
+        expected, chain, up = own[frame].copy(), 1, parents[frame]
+        while up >= 0:
+            expected |= own[up]
+            chain, up = chain + 1, parents[up]
+        assert np.array_equal(bits[frame], expected) and depth[frame] == chain
+
+
+def test_bit_columns_put_bit_j_in_column_j():
+    words = np.array([[1 << 3, 0], [0, 1 << 63], [0, 1]], dtype=np.uint64)
+    columns = _bit_columns(words, 70)
+    assert columns.shape == (3, 70) and columns.dtype == np.float32
+    assert [np.flatnonzero(row).tolist() for row in columns] == [[3], [], [64]]
 
 
 def test_two_letter_class_words_must_be_whole_tokens():

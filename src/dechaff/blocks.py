@@ -140,6 +140,10 @@ _SKIPPED = -1
 _NOT_ELEMENT = -2
 # The attributes whose values make a frame's attrs string, in order.
 _WORD_ATTRIBUTES = ("class", "id", "role", "itemprop")
+_WORD_ATTRIBUTE_SET = frozenset(_WORD_ATTRIBUTES)
+# The values of MARKER_ATTRIBUTE; any other value leaves the state as it is.
+_CONTENT_MARK = "content"
+_MARKS = frozenset({_CONTENT_MARK, "chrome"})
 
 
 class _Walker:
@@ -161,17 +165,19 @@ class _Walker:
         self.marked_chars = 0
 
     def flush(self) -> None:
-        parts = self.parts
-        if not parts:
-            return
+        """End the block being read: its text becomes a Block if it holds a letter or a
+        digit. Called only with text in the buffer."""
+        parts, text_frames = self.parts, self.text_frames
         raw = "".join(parts)
-        text_frames = tuple(self.text_frames)
-        link_chars, marked_chars = self.link_chars, self.marked_chars
         parts.clear()
-        self.text_frames.clear()
-        self.link_chars = self.marked_chars = 0
         if raw.isspace():  # most flushes: the white space between block elements
+            text_frames.clear()
+            self.link_chars = self.marked_chars = 0
             return
+        frames_used = tuple(text_frames)
+        link_chars, marked_chars = self.link_chars, self.marked_chars
+        text_frames.clear()
+        self.link_chars = self.marked_chars = 0
         text = _normalize(raw, self.verbatim > 0)
         if _ALNUM.search(text) is None:
             return
@@ -180,7 +186,7 @@ class _Walker:
         kind, level, ordered, group = _kind(
             self.frames.tags, owner, self.stack, block_stack, self.verbatim > 0)
         self.blocks.append(
-            Block(text, kind, owner, text_frames, min(link_chars, len(text)),
+            Block(text, kind, owner, frames_used, min(link_chars, len(text)),
                   level, ordered, group, min(marked_chars, len(text)))
         )
 
@@ -190,58 +196,55 @@ class _Walker:
         tags, parents, attrs, elements = (
             frames.tags, frames.parents, frames.attrs, frames.elements)
         blocks, stack, block_stack = self.blocks, self.stack, self.block_stack
-        parts, text_frames = self.parts, self.text_frames
-        marked: list[bool] = [False]  # marker state per open frame, under a root sentinel
+        parts, text_frames, flush = self.parts, self.text_frames, self.flush
+        # Inside data-dechaff="content"? Only marker elements change it: each pushes
+        # its frame and the state outside it, restored at its end.
+        marked, markers = False, []
         links = 0  # open <a> elements
         events = etree.iterwalk(root, events=("start", "end"))
         for event, element in events:
             if event == "start":
                 tag = element.tag
-                if not isinstance(tag, str):  # comments and processing instructions
+                if tag.__class__ is not str:  # comments and processing instructions
                     stack.append(_NOT_ELEMENT)
                     continue
                 tag = tag.lower()
-                attributes = None
-                skip = tag in SKIP_TAGS
-                if not skip:
-                    items = element.items()
-                    if items:
-                        attributes = dict(items)
-                        skip = _hidden(attributes)
-                if skip:
+                items = None if tag in SKIP_TAGS else element.items()
+                if items is None or items and _hidden(attributes := dict(items)):
                     events.skip_subtree()
                     stack.append(_SKIPPED)  # placeholder, popped at "end"
                     continue
                 frame = len(tags)
-                marker = None
-                if attributes:
-                    get = attributes.get
-                    attrs.append(" ".join(filter(None, map(get, _WORD_ATTRIBUTES))))
-                    marker = get(MARKER_ATTRIBUTE)
-                else:
+                if not items:
                     attrs.append("")
+                elif len(items) == 1:  # the common case, without the dict lookups
+                    name, value = items[0]
+                    attrs.append(value if name in _WORD_ATTRIBUTE_SET else "")
+                else:
+                    attrs.append(" ".join(filter(None, map(attributes.get,
+                                                            _WORD_ATTRIBUTES))))
+                if items and MARKER_ATTRIBUTE in attributes:
+                    marker = attributes[MARKER_ATTRIBUTE]
+                    if marker in _MARKS:
+                        markers.append((frame, marked))
+                        marked = marker == _CONTENT_MARK
                 tags.append(tag)
                 parents.append(stack[-1] if stack else -1)
                 elements.append(element)
                 if tag in BLOCK_TAGS:
                     if parts:
-                        self.flush()
+                        flush()
+                        if len(blocks) >= max_blocks:
+                            return
                     block_stack.append(frame)
+                    if tag == "pre":
+                        self.verbatim += 1
+                elif tag == "a":
+                    links += 1
                 elif tag == "br":
                     parts.append(_LINE_BREAK)
                 elif tag in CELL_TAGS and parts:
                     parts.append(_CELL_BREAK)
-                if tag == "a":
-                    links += 1
-                elif tag == "pre":
-                    self.verbatim += 1
-                if marker == "content":
-                    state = True
-                elif marker == "chrome":
-                    state = False
-                else:
-                    state = marked[-1]
-                marked.append(state)
                 stack.append(frame)
                 text = element.text
             else:
@@ -249,32 +252,31 @@ class _Walker:
                 if frame == _NOT_ELEMENT:
                     continue
                 if frame != _SKIPPED:
-                    marked.pop()
+                    if markers and markers[-1][0] == frame:
+                        marked = markers.pop()[1]
                     tag = tags[frame]
-                    if tag == "a":
-                        links -= 1
-                    elif tag == "pre":
-                        if parts:
-                            self.flush()
-                        self.verbatim -= 1
                     if tag in BLOCK_TAGS:
-                        if parts:
-                            self.flush()
+                        if parts:  # a <pre>'s text is flushed while still verbatim
+                            flush()
+                            if len(blocks) >= max_blocks:
+                                return
+                        if tag == "pre":
+                            self.verbatim -= 1
                         block_stack.pop()
+                    elif tag == "a":
+                        links -= 1
                 frame = stack[-1] if stack else 0
-                state = marked[-1]
                 text = element.tail
             if text:
                 parts.append(text)
                 if not text_frames or text_frames[-1] != frame:
                     text_frames.append(frame)
-                if links > 0:
+                if links:
                     self.link_chars += len(text)
-                if state:
+                if marked:
                     self.marked_chars += len(text)
-            if len(blocks) >= max_blocks:
-                return
-        self.flush()
+        if parts:
+            flush()
 
 
 def blockify(root, max_blocks: int = MAX_BLOCKS) -> tuple[list[Block], Frames]:

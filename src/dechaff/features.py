@@ -277,59 +277,63 @@ def _own_context(tag: str, attrs: str) -> int:
     return bits
 
 
-@dataclass(slots=True)
-class _FrameFacts:
-    """Per frame: own class mask, and cumulative (self-and-ancestors) class and context
-    masks and depth. Filled only for the frames that blocks use and their ancestors
-    (None elsewhere)."""
-
-    own: list
-    cum_class: list
-    cum_context: list
-    depth: list
+# A frame's bits as unsigned 64-bit words: its class mask (CLASS_WORDS), then its
+# context bits (CONTEXT_TAGS, ROLES, itemprop=articleBody).
+_CLASS_WORDS64 = -(-len(CLASS_WORDS) // 64)
+_WORD64 = (1 << 64) - 1
 
 
-def _frame_facts(frames: Frames, blocks: list[Block]) -> _FrameFacts:
-    """The facts of every frame the blocks use, in one pass in document order."""
-    parents, tags, attrs = frames.parents, frames.tags, frames.attrs
-    n = len(tags)
-    needed = [False] * n
-    for block in blocks:
-        needed[block.owner] = True
-        for frame in block.text_frames:
-            needed[frame] = True
-    for i in range(n - 1, -1, -1):  # a child comes after its parent: mark ancestors
-        if needed[i] and parents[i] >= 0:
-            needed[parents[i]] = True
-    own: list = [None] * n
-    cum_class: list = [None] * n
-    cum_context: list = [None] * n
-    depth: list = [None] * n
-    for i in range(n):
-        if not needed[i]:
-            continue
-        mask = own[i] = _class_mask(attrs[i])
-        context = _own_context(tags[i], attrs[i])
-        parent = parents[i]
-        if parent >= 0:
-            mask |= cum_class[parent]
-            context |= cum_context[parent]
-            depth[i] = depth[parent] + 1
-        else:
-            depth[i] = 1
-        cum_class[i], cum_context[i] = mask, context
-    return _FrameFacts(own, cum_class, cum_context, depth)
+@lru_cache(maxsize=65536)
+def _frame_bits(tag: str, attrs: str) -> tuple[int, ...]:
+    """_class_mask of an element, as _CLASS_WORDS64 64-bit words, and _own_context."""
+    mask = _class_mask(attrs)
+    return (*(mask >> (64 * k) & _WORD64 for k in range(_CLASS_WORDS64)),
+            _own_context(tag, attrs))
 
 
-def _unpack(masks: list[int], width: int) -> np.ndarray:
-    """Rows of bit flags, ``width`` columns, from Python integer bitmasks."""
-    out = np.zeros((len(masks), width), dtype=np.float32)
-    for chunk in range(0, width, 64):
-        part = np.array([(m >> chunk) & 0xFFFFFFFFFFFFFFFF for m in masks], dtype=np.uint64)
-        bits = (part[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
-        take = min(64, width - chunk)
-        out[:, chunk : chunk + take] = bits[:, :take]
-    return out
+def _ancestor_or(own: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: its bits OR'd with every ancestor's, and its depth (the root is 1).
+
+    Pointer jumping: after step k each frame has folded in its 2**k nearest frames up
+    the chain (itself included) and points at the ancestor 2**k up, so a page of any
+    depth takes log2(depth) whole-array steps.
+    """
+    bits = own.copy()
+    depth = np.ones(len(parents), dtype=np.int64)
+    up = np.asarray(parents, dtype=np.int64).copy()
+    walking = np.flatnonzero(up >= 0)
+    while len(walking):
+        above = up[walking]
+        bits[walking] |= bits[above]
+        depth[walking] += depth[above]
+        up[walking] = up[above]
+        walking = walking[up[walking] >= 0]
+    return bits, depth
+
+
+def _bit_columns(words: np.ndarray, width: int) -> np.ndarray:
+    """(rows, width) float32 0/1: bit j of each row's little-endian 64-bit words."""
+    as_bytes = np.ascontiguousarray(words, dtype="<u8").view(np.uint8)
+    return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :width].astype(np.float32)
+
+
+def _word_masks(frames: Frames, blocks: list[Block]) -> tuple[np.ndarray, np.ndarray,
+                                                                 np.ndarray, np.ndarray]:
+    """Per block: class words of its own elements (owner and text frames), class words
+    of those and all their ancestors, their context bits, and the owner's depth."""
+    own = np.array(list(map(_frame_bits, frames.tags, frames.attrs)), dtype=np.uint64)
+    own = own.reshape(len(frames.tags), _CLASS_WORDS64 + 1)
+    cumulative, depth = _ancestor_or(own, frames.parents)
+    used = [(block.owner, *block.text_frames) for block in blocks]
+    starts = np.cumsum([0] + [len(u) for u in used[:-1]])
+    flat = np.fromiter((f for u in used for f in u), dtype=np.int64)
+    own_or = np.bitwise_or.reduceat(own[flat, :_CLASS_WORDS64], starts, axis=0)
+    all_or = np.bitwise_or.reduceat(cumulative[flat], starts, axis=0)
+    owners = flat[starts]
+    return (_bit_columns(own_or, len(CLASS_WORDS)),
+            _bit_columns(all_or[:, :_CLASS_WORDS64], len(CLASS_WORDS)),
+            _bit_columns(all_or[:, _CLASS_WORDS64:], _N_CONTEXT),
+            depth[owners])
 
 
 # Character classes counted by _text_stats, as bit flags per character.
@@ -684,20 +688,7 @@ def featurize(page: Page) -> Features:
                         np.zeros(0), np.zeros((0, CONTAINER_LEVELS), dtype=np.int64),
                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
                         np.zeros((0, len(GROUP_KEYS)), dtype=np.int64))
-    facts = _frame_facts(frames, blocks)
-    own_class, cum_class, cum_context = facts.own, facts.cum_class, facts.cum_context
-    self_masks, anc_masks, contexts = [], [], []
-    for block in blocks:
-        frame = block.owner
-        cls_self, cls_anc, context = own_class[frame], cum_class[frame], cum_context[frame]
-        for frame in block.text_frames:
-            cls_self |= own_class[frame]
-            cls_anc |= cum_class[frame]
-            context |= cum_context[frame]
-        self_masks.append(cls_self)
-        anc_masks.append(cls_anc)
-        contexts.append(context)
-    depths = [facts.depth[b.owner] for b in blocks]
+    cls_self, anc, contexts, depths = _word_masks(frames, blocks)
 
     text = _text_stats(blocks)
     log_words = text[:, 0]
@@ -731,7 +722,6 @@ def featurize(page: Page) -> Features:
     cues = _cues(blocks)
     sibling_ids, style_ids = _signature_ids(frames)
     repeats = _repeats(sibling_ids, ancestors)
-    anc = _unpack(anc_masks, len(CLASS_WORDS))
     comment = anc[:, [CLASS_WORDS.index(w) for w in ("comment", "reply")]].max(axis=1)
     page_row = [np.log1p(total_words), np.log1p(n), link_words.sum() / total_words]
     page_row += _page_types(page.types)
@@ -745,8 +735,8 @@ def featurize(page: Page) -> Features:
         np.array([[b.level if b.kind == "heading" else 0,
                    b.level if b.kind == "item" else 0] for b in blocks], dtype=np.float32),
         _one_hot([frames.tags[b.owner] for b in blocks], tuple(OWNER_TAGS), other=True),
-        _unpack(contexts, _N_CONTEXT),
-        _unpack(self_masks, len(CLASS_WORDS)),
+        contexts,
+        cls_self,
         anc,
         np.column_stack([
             np.arange(n) / n, before, np.log1p(depth), depth / max(depth.max(), 1.0),
