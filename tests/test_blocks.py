@@ -1,4 +1,5 @@
-from dechaff.page import read_page
+from dechaff.blocks import blockify
+from dechaff.page import parse_tree, read_page
 
 
 def blocks_of(body: str):
@@ -137,3 +138,13 @@ def test_hidden_test_is_the_xpath_predicate():
     by_test = {e.get("id") for e in root.iter("div") if _hidden(dict(e.items()))}
     assert by_test == by_xpath
     assert "d0" in by_test and "d2" in by_test and "d3" not in by_test
+
+
+def test_frames_hold_their_elements_only_when_asked():
+    root = parse_tree("<html><body><div class='a'><p>one</p><script>x</script>"
+                      "<span hidden>no</span><p>two <b>b</b></p></div></body></html>")
+    _, frames = blockify(root, keep_elements=True)
+    assert [e.tag for e in frames.elements] == frames.tags == [
+        "html", "body", "div", "p", "p", "b"]
+    assert frames.elements[2].get("class") == "a"
+    assert blockify(root)[1].elements == []

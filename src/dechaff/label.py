@@ -111,7 +111,7 @@ def label_page(html: str | bytes, extractor: Extractor) -> tuple[bytes, int, int
     if root is None:
         raise ParseError("empty page: nothing to label")
     strip_markers(root)  # old labels would mislead
-    page = page_from_tree(root)
+    page = page_from_tree(root, keep_elements=True)
     keep = extractor.model.probabilities(featurize(page)) >= extractor.threshold
     wants = frame_wants(page.blocks, keep, len(page.frames.tags))
     for frame, state in place_markers(page.frames, wants).items():

@@ -214,9 +214,11 @@ def read_page(html: str | bytes) -> Page:
     return page_from_tree(root)
 
 
-def page_from_tree(root) -> Page:
-    """A parsed page cut into blocks, with its title, URL, language and declared types."""
-    blocks, frames = blockify(root, MAX_BLOCKS)
+def page_from_tree(root, keep_elements: bool = False) -> Page:
+    """A parsed page cut into blocks, with its title, URL, language and declared types.
+
+    ``keep_elements``: the frames hold their lxml elements (see blocks.Frames)."""
+    blocks, frames = blockify(root, MAX_BLOCKS, keep_elements)
     elements = _fact_elements(root)
     return Page(
         blocks=blocks,
