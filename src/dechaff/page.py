@@ -88,7 +88,7 @@ def parse_tree(html: str | bytes):
         text = decode_html(html)
     except PageTooLarge as error:
         raise ParseError(str(error)) from error
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(), without copying the page)
         return None
     _reject_binary(html, text)
     try:
