@@ -15,7 +15,8 @@ from dechaff.needles import CaselessFinder
 # case-insensitively to ASCII letters without lower-casing to them (ſ, K sign, İ...).
 PIECES = ["Cookie", "COOKIES", "conſent", "SIGN-UP", "sign up", "Newsletter", "© 2026",
           "Log In", "ſhare", "\u212aeep", "İ", "ß", "Read More", "$12.00", "12 €", "EUR",
-          "Jan. 3", "12:30", "By ", "donate", "Patreon", " ", "\n", "x", "the"]
+          "Jan. 3", "12:30", "By ", "donate", "Patreon", " ", "\n", "x", "the",
+          "£5", "¥ 300", "₹9", "9 usd", "Gbp", "3"]
 
 
 def matches(pattern: re.Pattern, texts: list[str]) -> np.ndarray:
@@ -37,3 +38,10 @@ def test_the_filter_drops_texts_without_the_cues_words():
     finder = CaselessFinder(texts, _CUE_SEPARATOR)
     assert finder.containing(_CUE_PATTERNS["cookie"]).tolist() == [True, False, False]
     assert finder.containing(_CUE_PATTERNS["signup"]).tolist() == [False, False, True]
+
+
+def test_a_class_of_characters_gives_needles():
+    texts = ["Now $12.00", "12 € each", "100 USD", "Price on request", "12 items"]
+    finder = CaselessFinder(texts, _CUE_SEPARATOR)
+    assert finder.containing(_CUE_PATTERNS["price"]).tolist() == [True, True, True, False,
+                                                                 False]

@@ -264,8 +264,7 @@ _ARTICLEBODY_BIT = 1 << (len(CONTEXT_TAGS) + len(ROLES))
 _N_CONTEXT = len(CONTEXT_TAGS) + len(ROLES) + 1
 
 
-@lru_cache(maxsize=65536)
-def _own_context(tag: str, attrs: str) -> int:
+def _own_context(tag: str, attrs: str) -> int:  # cached by its caller, _frame_bits
     bits = _CONTEXT_BITS.get(tag, 0)
     if attrs:
         lowered = attrs.lower()

@@ -32,6 +32,8 @@ def _exact(op, av) -> set[str] | None:
         return {chr(av)}
     if op is sre_constants.AT:  # zero width: adds nothing to the string
         return {""}
+    if op is sre_constants.IN and all(o is sre_constants.LITERAL for o, _ in av):
+        return {chr(c) for _, c in av}  # a class of single characters: [$€£]
     if op is sre_constants.SUBPATTERN:
         return _exact_sequence(av[-1])
     if op is sre_constants.BRANCH:
