@@ -641,9 +641,12 @@ def _title(blocks: list[Block], title: str) -> np.ndarray:
         words = _WORD.findall(block.text.lower())
         if not words:
             continue
-        share = sum(w in title_words for w in words) / len(words)
+        found = [w for w in words if w in title_words]
+        if not found:  # share and score 0: never the title's heading
+            continue
+        share = len(found) / len(words)
         out[i, 0] = share
-        score = min(share, len(title_words.intersection(words)) / len(title_words))
+        score = min(share, len(title_words.intersection(found)) / len(title_words))
         if score > best_score or (score == best_score and best < 0):
             best, best_score = i, score
     if best >= 0:
