@@ -233,9 +233,9 @@ _PREFIX_LENGTHS = sorted({len(w) for w in _PREFIX_BITS})
 _INNER_BITS = tuple(_word_bits(lambda n: n >= 5).items())
 
 
-@lru_cache(maxsize=65536)
 def _class_mask(attrs: str) -> int:
-    """Bit i set when CLASS_WORDS[i] occurs in an element's class/id/role/itemprop."""
+    """Bit i set when CLASS_WORDS[i] occurs in an element's class/id/role/itemprop.
+    Cached by its caller, _frame_bits (per tag and value), and per token below."""
     mask = 0
     for token in _TOKEN_SPLIT.split(attrs):
         if token:
