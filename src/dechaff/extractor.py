@@ -43,12 +43,13 @@ class Extractor:
         return self._article(page, self.probabilities(page))
 
     def _article(self, page: Page, probabilities: np.ndarray) -> Article:
-        keep = probabilities >= self.threshold
+        keep = (probabilities >= self.threshold).tolist()  # Python values: no numpy scalars
         return Article(
             title=page.title,
             url=page.url,
             blocks=[b for b, k in zip(page.blocks, keep) if k],
-            probabilities=[float(p) for p, k in zip(probabilities, keep) if k],
+            probabilities=[p for p, k in zip(np.asarray(probabilities, dtype=np.float64)
+                                             .tolist(), keep) if k],
             truncated=page.truncated,
         )
 
