@@ -171,15 +171,14 @@ class _Walker:
         digit. Called only with text in the buffer."""
         parts, text_frames = self.parts, self.text_frames
         raw = "".join(parts)
+        link_chars, marked_chars = self.link_chars, self.marked_chars
         parts.clear()
+        self.link_chars = self.marked_chars = 0
         if raw.isspace():  # most flushes: the white space between block elements
             text_frames.clear()
-            self.link_chars = self.marked_chars = 0
             return
         frames_used = tuple(text_frames)
-        link_chars, marked_chars = self.link_chars, self.marked_chars
         text_frames.clear()
-        self.link_chars = self.marked_chars = 0
         text = _normalize(raw, self.verbatim > 0)
         if _ALNUM.search(text) is None:
             return
@@ -211,21 +210,22 @@ class _Walker:
                     stack.append(_NOT_ELEMENT)
                     continue
                 tag = tag.lower()
-                items = None if tag in SKIP_TAGS else element.items()
-                if items is None or items and _hidden(attributes := dict(items)):
+                skip = tag in SKIP_TAGS
+                attributes = {} if skip else dict(element.items())
+                if skip or attributes and _hidden(attributes):
                     events.skip_subtree()
                     stack.append(_SKIPPED)  # placeholder, popped at "end"
                     continue
                 frame = len(tags)
-                if not items:
+                if not attributes:
                     attrs.append("")
-                elif len(items) == 1:  # the common case, without the dict lookups
-                    name, value = items[0]
+                elif len(attributes) == 1:  # the common case, without the lookups
+                    ((name, value),) = attributes.items()
                     attrs.append(value if name in _WORD_ATTRIBUTE_SET else "")
                 else:
                     attrs.append(" ".join(filter(None, map(attributes.get,
                                                             _WORD_ATTRIBUTES))))
-                if items and MARKER_ATTRIBUTE in attributes:
+                if MARKER_ATTRIBUTE in attributes:
                     marker = attributes[MARKER_ATTRIBUTE]
                     if marker in _MARKS:
                         markers.append((frame, marked))

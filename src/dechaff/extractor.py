@@ -48,8 +48,7 @@ class Extractor:
             title=page.title,
             url=page.url,
             blocks=[b for b, k in zip(page.blocks, keep) if k],
-            probabilities=[p for p, k in zip(np.asarray(probabilities, dtype=np.float64)
-                                             .tolist(), keep) if k],
+            probabilities=[p for p, k in zip(probabilities.tolist(), keep) if k],
             truncated=page.truncated,
         )
 

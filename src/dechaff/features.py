@@ -319,7 +319,7 @@ def _bit_columns(words: np.ndarray, width: int) -> np.ndarray:
 def _word_masks(frames: Frames, blocks: list[Block]) -> tuple[np.ndarray, np.ndarray,
                                                                  np.ndarray, np.ndarray]:
     """Per block: class words of its own elements (owner and text frames), class words
-    of those and all their ancestors, their context bits, and the owner's depth."""
+    of those and all their ancestors, and their context bits; and per frame, its depth."""
     own = np.array(list(map(_frame_bits, frames.tags, frames.attrs)), dtype=np.uint64)
     own = own.reshape(len(frames.tags), _CLASS_WORDS64 + 1)
     cumulative, depth = _ancestor_or(own, frames.parents)
@@ -328,11 +328,10 @@ def _word_masks(frames: Frames, blocks: list[Block]) -> tuple[np.ndarray, np.nda
     flat = np.fromiter((f for u in used for f in u), dtype=np.int64)
     own_or = np.bitwise_or.reduceat(own[flat, :_CLASS_WORDS64], starts, axis=0)
     all_or = np.bitwise_or.reduceat(cumulative[flat], starts, axis=0)
-    owners = flat[starts]
     return (_bit_columns(own_or, len(CLASS_WORDS)),
             _bit_columns(all_or[:, :_CLASS_WORDS64], len(CLASS_WORDS)),
             _bit_columns(all_or[:, _CLASS_WORDS64:], _N_CONTEXT),
-            depth[owners])
+            depth)
 
 
 # Character classes counted by _text_stats, as bit flags per character.
@@ -690,7 +689,8 @@ def featurize(page: Page) -> Features:
                         np.zeros(0), np.zeros((0, CONTAINER_LEVELS), dtype=np.int64),
                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
                         np.zeros((0, len(GROUP_KEYS)), dtype=np.int64))
-    cls_self, anc, contexts, depths = _word_masks(frames, blocks)
+    owners = np.array([b.owner for b in blocks], dtype=np.int64)
+    cls_self, anc, contexts, frame_depth = _word_masks(frames, blocks)
 
     text = _text_stats(blocks)
     log_words = text[:, 0]
@@ -700,7 +700,7 @@ def featurize(page: Page) -> Features:
     kinds = [b.kind for b in blocks]
     heading = np.array([k == "heading" for k in kinds], dtype=np.float32)
     parents = np.array([frames.parents[b.owner] for b in blocks])
-    depth = np.array(depths, dtype=np.float32)
+    depth = frame_depth[owners].astype(np.float32)
     total_words = max(words.sum(), 1.0)
     before = (np.cumsum(words) - words) / total_words
 
@@ -717,7 +717,6 @@ def featurize(page: Page) -> Features:
         np.log1p(_window_mean(words, WINDOW)),
         _window_mean(link_density, WINDOW),
     ]
-    owners = np.array([b.owner for b in blocks], dtype=np.int64)
     frame_parents = np.array(frames.parents, dtype=np.int64)
     ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
     boxes, container_ids = _containers(owners, frame_parents, ancestors, words, link_words)
