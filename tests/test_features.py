@@ -9,6 +9,8 @@ from dechaff.features import (
     _ancestor_or,
     _bit_columns,
     _class_mask,
+    _frame_bits,
+    _token_mask,
     context_features,
     featurize,
 )
@@ -126,6 +128,26 @@ def test_bit_columns_put_bit_j_in_column_j():
 def test_two_letter_class_words_must_be_whole_tokens():
     assert "ad" in words_in("ad-slot")
     assert "ad" not in words_in("header download")
+
+
+def _caches_after(html: str) -> tuple[int, int]:
+    featurize(read_page(html))
+    return _frame_bits.cache_info().currsize, _token_mask.cache_info().currsize
+
+
+def test_long_class_values_are_not_cached_but_still_matched():
+    """A crawl of pages with huge unique class strings must not fill the caches."""
+    stamp = str(id(object()))  # values no earlier test has cached
+    body = '<div class="{}"><p>Some words here.</p></div>'
+    before = _caches_after(PAGE)
+    short = _caches_after(body.format("x" + stamp))
+    assert short == (before[0] + 1, before[1] + 1)  # a new short value and token: cached
+    long_token = "navigation" + "q" * 5000 + stamp.translate(str.maketrans("0123456789",
+                                                                          "abcdefghij"))
+    parsed = read_page(body.format(long_token))
+    assert _caches_after(body.format(long_token)) == short
+    row = featurize(parsed).X[0]
+    assert row[FEATURE_NAMES.index("anc.nav")] == 1  # its class words still count
 
 
 APPEAL_PAGE = b"""<html><body><article>

@@ -233,21 +233,29 @@ _PREFIX_LENGTHS = sorted({len(w) for w in _PREFIX_BITS})
 _INNER_BITS = tuple(_word_bits(lambda n: n >= 5).items())
 
 
+# Values (and tokens) longer than this are worked out afresh each time instead of
+# cached: the caches below hold up to 65,536 entries each, and a crawl of hostile
+# pages with huge, unique class strings must not fill memory with them. On the WCXB
+# dev pages 0.1% of elements have longer class/id values, and no token is longer.
+_CACHED_VALUE_CHARS = 256
+
+
 def _class_mask(attrs: str) -> int:
     """Bit i set when CLASS_WORDS[i] occurs in an element's class/id/role/itemprop.
     Cached by its caller, _frame_bits (per tag and value), and per token below."""
     mask = 0
     for token in _TOKEN_SPLIT.split(attrs):
         if token:
-            mask |= _token_mask(token.lower())
+            token = token.lower()
+            mask |= (_token_mask(token) if len(token) <= _CACHED_VALUE_CHARS
+                     else _mask_of_token(token))
     return mask
 
 
-@lru_cache(maxsize=65536)
-def _token_mask(token: str) -> int:
+def _mask_of_token(token: str) -> int:
     """_class_mask of one token. The stems have no separators in them, so a stem found
     in a value is always found in one token; tokens recur across pages far more than
-    whole values do, so this is where the cache hits."""
+    whole values do, so that is where the cache (_token_mask) hits."""
     mask = _EXACT_BITS.get(token, 0)
     for length in _PREFIX_LENGTHS:
         if len(token) >= length:
@@ -256,6 +264,9 @@ def _token_mask(token: str) -> int:
         if word in token:
             mask |= bits
     return mask
+
+
+_token_mask = lru_cache(maxsize=65536)(_mask_of_token)
 
 
 _CONTEXT_BITS = {t: 1 << i for i, t in enumerate(CONTEXT_TAGS)}
@@ -282,12 +293,22 @@ _CLASS_WORDS64 = -(-len(CLASS_WORDS) // 64)
 _WORD64 = (1 << 64) - 1
 
 
-@lru_cache(maxsize=65536)
-def _frame_bits(tag: str, attrs: str) -> tuple[int, ...]:
+def _bits_of_frame(tag: str, attrs: str) -> tuple[int, ...]:
     """_class_mask of an element, as _CLASS_WORDS64 64-bit words, and _own_context."""
     mask = _class_mask(attrs)
     return (*(mask >> (64 * k) & _WORD64 for k in range(_CLASS_WORDS64)),
             _own_context(tag, attrs))
+
+
+_frame_bits = lru_cache(maxsize=65536)(_bits_of_frame)
+
+
+def _all_frame_bits(frames: Frames) -> list[tuple[int, ...]]:
+    """_bits_of_frame of every frame, through the cache unless a value is too long."""
+    if max(map(len, frames.attrs), default=0) <= _CACHED_VALUE_CHARS:
+        return list(map(_frame_bits, frames.tags, frames.attrs))
+    return [(_frame_bits if len(attrs) <= _CACHED_VALUE_CHARS else _bits_of_frame)(tag, attrs)
+            for tag, attrs in zip(frames.tags, frames.attrs)]
 
 
 def _ancestor_or(own: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -320,7 +341,7 @@ def _word_masks(frames: Frames, blocks: list[Block]) -> tuple[np.ndarray, np.nda
                                                                  np.ndarray, np.ndarray]:
     """Per block: class words of its own elements (owner and text frames), class words
     of those and all their ancestors, and their context bits; and per frame, its depth."""
-    own = np.array(list(map(_frame_bits, frames.tags, frames.attrs)), dtype=np.uint64)
+    own = np.array(_all_frame_bits(frames), dtype=np.uint64)
     own = own.reshape(len(frames.tags), _CLASS_WORDS64 + 1)
     cumulative, depth = _ancestor_or(own, frames.parents)
     used = [(block.owner, *block.text_frames) for block in blocks]
