@@ -94,9 +94,10 @@ def test_evaluate_scores_a_model_per_page_type(capsys, small_model):
     assert {"article", "forum", "product", "documentation"} <= set(summary["by_type"])
 
 
+@pytest.mark.parametrize("module", ["dechaff", "dechaff.cli"])
 @pytest.mark.parametrize("args", [["--version"], ["clean", "--help"]])
-def test_installed_entry_point_runs(args):
-    result = subprocess.run([sys.executable, "-m", "dechaff.cli", *args],
+def test_installed_entry_point_runs(module, args):
+    result = subprocess.run([sys.executable, "-m", module, *args],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "dechaff" in result.stdout
