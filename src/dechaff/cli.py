@@ -122,6 +122,8 @@ def _train(args: argparse.Namespace) -> int:
     from .train import TrainConfig, train
 
     options = {"max_iter": args.max_iter} if args.max_iter else {}
+    if args.min_label_f1 is not None:
+        options["min_label_f1"] = args.min_label_f1
     config = TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs,
                          threshold=args.threshold, weights=dict(args.weight), **options)
     report = train(args.data, args.out, config, progress=not args.quiet)
@@ -130,6 +132,10 @@ def _train(args: argparse.Namespace) -> int:
                          f"threshold {report['threshold']}"))
     oracle = report["oracle"]
     print(f"\nlabel ceiling (oracle keeps the blocks labeled content): F1 {oracle['f1']:.3f}")
+    if config.min_label_f1 > 0:
+        left_out = report["pages"] - report["fitted_pages"]
+        print(f"{left_out} of {report['pages']} pages left out of fitting: their labels "
+              f"reach less than F1 {config.min_label_f1} of their clean text")
     if args.out:
         print(f"model written to {args.out}")
         print("training report: " + ", ".join(report["files"][2:]))
@@ -264,6 +270,10 @@ def _add_train(commands) -> None:
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")
     train.add_argument("--threshold", type=float, default=None,
                        help="the model's threshold (default: the best out-of-fold one)")
+    train.add_argument("--min-label-f1", type=float, default=None, metavar="F1",
+                       help="leave out of fitting (not of scoring) the pages whose "
+                            "automatic labels reproduce their clean text below this word "
+                            "F1 (default 0: every page is fitted)")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.set_defaults(run=_train)
 
