@@ -122,6 +122,8 @@ def _train(args: argparse.Namespace) -> int:
     from .train import TrainConfig, train
 
     options = {"max_iter": args.max_iter} if args.max_iter else {}
+    if args.second_max_iter:
+        options["second_max_iter"] = args.second_max_iter
     if args.min_label_f1 is not None:
         options["min_label_f1"] = args.min_label_f1
     config = TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs,
@@ -265,6 +267,8 @@ def _add_train(commands) -> None:
     train.add_argument("--max-iter", type=_positive_int, default=None,
                        help="boosting rounds per pass (default 300); fewer train faster, "
                             "and worse")
+    train.add_argument("--second-max-iter", type=_positive_int, default=None, metavar="N",
+                       help="boosting rounds of the second pass (default: --max-iter)")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")

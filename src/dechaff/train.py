@@ -54,12 +54,16 @@ class TrainConfig:
     # but lost on the project's own unseen pages, so it is not the default
     # (BENCHMARKS.md, "Feature experiments").
     min_label_f1: float = 0.0
+    # Boosting steps of the second pass (None: max_iter). Its inputs are already close
+    # to the answer: in a staged check 100 steps did as well as 300 (BENCHMARKS.md).
+    second_max_iter: int | None = None
 
-    def model(self, threshold: float = 0.5, names: tuple[str, ...] = FEATURE_NAMES
-              ) -> BlockClassifier:
+    def model(self, threshold: float = 0.5, names: tuple[str, ...] = FEATURE_NAMES,
+              max_iter: int | None = None) -> BlockClassifier:
+        """A block classifier with this configuration (``max_iter`` overrides the steps)."""
         return BlockClassifier(
             feature_names=names,
-            max_iter=self.max_iter,
+            max_iter=max_iter or self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
@@ -228,7 +232,8 @@ def fit(pages: list[PageData], config: TrainConfig, threshold: float) -> Content
     oof = first_pass_oof(pages, config)
     matrices = [np.hstack([p.features.X, context_features(p.features, q)])
                 for p, q in zip(pages, oof)]
-    second = config.model(names=FEATURE_NAMES + CONTEXT_NAMES).fit(*stack(pages, matrices))
+    second = config.model(names=FEATURE_NAMES + CONTEXT_NAMES,
+                          max_iter=config.second_max_iter).fit(*stack(pages, matrices))
     return ContentModel(first, second, threshold)
 
 
