@@ -63,7 +63,7 @@ class TrainConfig:
         """A block classifier with this configuration (``max_iter`` overrides the steps)."""
         return BlockClassifier(
             feature_names=names,
-            max_iter=max_iter or self.max_iter,
+            max_iter=self.max_iter if max_iter is None else max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
