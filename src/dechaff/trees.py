@@ -1,4 +1,7 @@
-"""Fitted boosted trees as plain arrays: saved without pickle, predicted with numpy.
+"""Fitted boosted trees as plain arrays: saved without pickle, scored in C.
+
+The C scorer (_treescore.c) is built at install when a compiler is at hand; without
+it, scikit-learn's compiled predictors score the same arrays, or else a numpy walk.
 
 A model file holds only numbers (an .npz read with ``allow_pickle=False``) and its
 JSON manifest, so loading one cannot run code, and it does not depend on how a
@@ -11,12 +14,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+try:  # the C scorer, built at install when a compiler is at hand (setup.py)
+    from . import _treescore
+except ImportError:  # then scikit-learn's compiled predictors serve (see _compile)
+    _treescore = None
+
 # scikit-learn's decision tree marks: a leaf's children, and its feature and threshold.
 _TREE_LEAF = -1
 _LEAF_FEATURE = -2
 # The node fields that prediction needs, from scikit-learn's predictor records.
 NODE_FIELDS = ("value", "feature_idx", "num_threshold", "missing_go_to_left", "left",
                "right", "is_leaf")
+# The C scorer's node record (struct Node in _treescore.c), field for field.
+PACKED_NODE = np.dtype([("threshold", "f8"), ("value", "f8"), ("feature", "i4"),
+                        ("left", "i4"), ("right", "i4"), ("is_leaf", "u1"),
+                        ("missing_left", "u1")], align=True)
+# Where the packed records start: a cache line, so that no record straddles two.
+PACKED_ALIGNMENT = 64
 
 
 @dataclass(slots=True)
@@ -36,6 +50,7 @@ class TreeEnsemble:
     gain: np.ndarray | None = field(default=None, repr=False)
     _compiled: list | None = field(default=None, repr=False)  # see _compile()
     _staged: object = field(default=None, repr=False)  # see _stage()
+    _packed: np.ndarray | None = field(default=None, repr=False)  # see _pack()
 
     @classmethod
     def from_sklearn(cls, estimator) -> TreeEnsemble:
@@ -154,10 +169,39 @@ class TreeEnsemble:
         predict_stages(estimators, np.ascontiguousarray(X), 1.0, total)
         return total[:, 0]
 
+    def _pack(self) -> np.ndarray:
+        """The nodes as the C scorer's records (PACKED_NODE), as aligned bytes."""
+        if self._packed is None:
+            n_nodes = len(self.nodes["value"])
+            if n_nodes >= 2**31:
+                raise ValueError(f"{n_nodes} nodes: more than the C scorer indexes")
+            records = np.zeros(n_nodes, dtype=PACKED_NODE)
+            for name, column in (("threshold", "num_threshold"), ("value", "value"),
+                                 ("feature", "feature_idx"), ("left", "left"),
+                                 ("right", "right"), ("is_leaf", "is_leaf"),
+                                 ("missing_left", "missing_go_to_left")):
+                records[name] = self.nodes[column]
+            raw = records.view(np.uint8)
+            buffer = np.empty(len(raw) + PACKED_ALIGNMENT, dtype=np.uint8)
+            start = -buffer.ctypes.data % PACKED_ALIGNMENT
+            self._packed = buffer[start:start + len(raw)]
+            self._packed[:] = raw
+        return self._packed
+
+    def _c_scores(self, X: np.ndarray) -> np.ndarray:
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        total = np.full(len(X), self.baseline)
+        _treescore.score(np.ascontiguousarray(X), self._pack(), self.roots, total)
+        return total
+
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        """The raw score per row (compiled predictors when they check out)."""
+        """The raw score per row: the C scorer when it was built, else scikit-learn's
+        compiled predictors when they check out, else the numpy walk."""
         if X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} features, the trees expect {self.n_features}")
+        if _treescore is not None:
+            return self._c_scores(X)
         if X.dtype == np.float32 and len(X) and not np.isnan(X).any():
             staged = self._stage()
             if staged:

@@ -1,0 +1,188 @@
+/* Scores rows with boosted trees packed as one array of node records (trees.py packs
+ * them: TreeEnsemble._packed).
+ *
+ * score(X, nodes, roots, out): for each row, out[row] += the leaf value of every tree,
+ * added in tree order, in float64. That is the arithmetic of scikit-learn's compiled
+ * predictors, so the scores are the same bit for bit, without importing scikit-learn
+ * at run time. A split sends a row left when its value is at most the threshold; a
+ * missing value (NaN) goes where the node's missing flag says.
+ *
+ * Arrays are read through the buffer protocol, so building this needs no NumPy
+ * headers. Every index the walk can follow is checked before the walk, so a malformed
+ * model is a ValueError, never a read out of bounds or an endless loop.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* One node; trees.py builds the same layout as a NumPy dtype (align=True) and
+   checks its size against NODE_BYTES. */
+typedef struct {
+    double threshold;
+    double value;  /* a leaf's value */
+    int32_t feature;
+    int32_t left;  /* children: indices into the whole array */
+    int32_t right;
+    uint8_t is_leaf;
+    uint8_t missing_left;
+} Node;
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buffer;
+
+static void release(Buffer *buffers, int count) {
+    for (int i = 0; i < count; i++) {
+        if (buffers[i].held) {
+            PyBuffer_Release(&buffers[i].view);
+            buffers[i].held = 0;
+        }
+    }
+}
+
+/* Whether a buffer's item format is `format`; NumPy's int64 is 'l' where a C long has
+   64 bits and 'q' elsewhere. */
+static int has_format(const Py_buffer *view, const char *format) {
+    const char *have = view->format ? view->format : "B";
+    if (have[0] == '<' || have[0] == '=' || have[0] == '@') {
+        have++;
+    }
+    return strcmp(have, format) == 0 ||
+           (format[0] == 'q' && strcmp(have, "l") == 0 && view->itemsize == 8);
+}
+
+/* A C-contiguous buffer of `dims` dimensions in one of the formats in `formats`
+   (one character each); `writable` for the output. */
+static int take(PyObject *object, Buffer *buffer, const char *formats, int dims,
+                int writable, const char *name) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, &buffer->view, flags) < 0) {
+        return -1;
+    }
+    buffer->held = 1;
+    for (const char *f = formats; *f; f++) {
+        char one[2] = {*f, 0};
+        if (has_format(&buffer->view, one) && buffer->view.ndim == dims) {
+            return 0;
+        }
+    }
+    PyErr_Format(PyExc_TypeError, "%s: expected a %d-d C-contiguous array of format '%s'",
+                 name, dims, formats);
+    return -1;
+}
+
+static int check_nodes(const Node *nodes, Py_ssize_t n_nodes, Py_ssize_t n_cols,
+                       const int64_t *roots, Py_ssize_t n_trees) {
+    for (Py_ssize_t i = 0; i < n_nodes; i++) {
+        const Node *node = &nodes[i];
+        /* Children come after their parent, so every walk ends. */
+        if (!node->is_leaf &&
+            (node->feature < 0 || node->feature >= n_cols || node->left <= i ||
+             node->left >= n_nodes || node->right <= i || node->right >= n_nodes)) {
+            PyErr_Format(PyExc_ValueError, "node %zd: its feature or a child is out of range", i);
+            return -1;
+        }
+    }
+    for (Py_ssize_t tree = 0; tree < n_trees; tree++) {
+        if (roots[tree] < 0 || roots[tree] >= n_nodes) {
+            PyErr_Format(PyExc_ValueError, "tree %zd: its root is out of range", tree);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A row goes left when its value is at most the threshold, or is missing (NaN) and the
+   node sends missing values left. Written as branches, not as one flag: the processor
+   then guesses the way and starts loading the next node before the row's value is in. */
+#define WALK(X_TYPE)                                                                  \
+    for (Py_ssize_t tree = 0; tree < n_trees; tree++) {                               \
+        const Node *root = &nodes[roots[tree]];                                       \
+        for (Py_ssize_t row = 0; row < n_rows; row++) {                               \
+            const X_TYPE *x = (const X_TYPE *)X + row * n_cols;                       \
+            const Node *node = root;                                                  \
+            while (!node->is_leaf) {                                                  \
+                const double v = (double)x[node->feature];                            \
+                if (v <= node->threshold) {                                           \
+                    node = &nodes[node->left];                                        \
+                } else if (v != v && node->missing_left) {                            \
+                    node = &nodes[node->left];                                        \
+                } else {                                                              \
+                    node = &nodes[node->right];                                       \
+                }                                                                     \
+            }                                                                         \
+            out[row] += node->value;                                                  \
+        }                                                                             \
+    }
+
+static PyObject *score(PyObject *self, PyObject *args) {
+    PyObject *x_object, *nodes_object, *roots_object, *out_object;
+    if (!PyArg_ParseTuple(args, "OOOO", &x_object, &nodes_object, &roots_object, &out_object)) {
+        return NULL;
+    }
+    enum { X_BUF, NODES_BUF, ROOTS_BUF, OUT_BUF, N_BUFS };
+    Buffer b[N_BUFS];
+    memset(b, 0, sizeof(b));
+    if (take(x_object, &b[X_BUF], "fd", 2, 0, "X") < 0 ||
+        take(nodes_object, &b[NODES_BUF], "B", 1, 0, "nodes") < 0 ||
+        take(roots_object, &b[ROOTS_BUF], "q", 1, 0, "roots") < 0 ||
+        take(out_object, &b[OUT_BUF], "d", 1, 1, "out") < 0) {
+        release(b, N_BUFS);
+        return NULL;
+    }
+    const Py_ssize_t n_rows = b[X_BUF].view.shape[0], n_cols = b[X_BUF].view.shape[1];
+    const Py_ssize_t n_trees = b[ROOTS_BUF].view.shape[0];
+    const Py_ssize_t n_bytes = b[NODES_BUF].view.len;
+    const Node *nodes = b[NODES_BUF].view.buf;
+    const int64_t *roots = b[ROOTS_BUF].view.buf;
+    double *out = b[OUT_BUF].view.buf;
+    const void *X = b[X_BUF].view.buf;
+    if (n_bytes % sizeof(Node) != 0 || ((uintptr_t)nodes) % _Alignof(Node) != 0) {
+        PyErr_SetString(PyExc_ValueError, "nodes: not an aligned array of node records");
+    } else if (b[OUT_BUF].view.shape[0] != n_rows) {
+        PyErr_SetString(PyExc_ValueError, "out must have one value per row of X");
+    } else {
+        check_nodes(nodes, n_bytes / (Py_ssize_t)sizeof(Node), n_cols, roots, n_trees);
+    }
+    if (PyErr_Occurred()) {
+        release(b, N_BUFS);
+        return NULL;
+    }
+    const int x_double = b[X_BUF].view.itemsize == sizeof(double);
+    Py_BEGIN_ALLOW_THREADS
+    /* Tree by tree: a tree's few nodes stay in cache over all rows. Each row still adds
+       its leaves in tree order, so the sums are those of a row-by-row walk. A float32
+       value widened to float64 is exact, so its comparison is the float64 one. */
+    if (x_double) {
+        WALK(double)
+    } else {
+        WALK(float)
+    }
+    Py_END_ALLOW_THREADS
+    release(b, N_BUFS);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"score", score, METH_VARARGS,
+     "score(X, nodes, roots, out): add every tree's leaf value for each row of X\n"
+     "(float32 or float64) to out (float64), in tree order."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_treescore",
+    "Boosted trees scored in C, the same arithmetic as scikit-learn's predictors.", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__treescore(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "NODE_BYTES", (long)sizeof(Node)) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

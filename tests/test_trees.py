@@ -1,0 +1,113 @@
+"""The trees' scorers: the C scorer, scikit-learn's compiled predictors, the numpy walk."""
+
+import numpy as np
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from dechaff import trees as trees_module
+from dechaff.trees import NODE_FIELDS, TreeEnsemble
+
+needs_c = pytest.mark.skipif(trees_module._treescore is None,
+                             reason="the C scorer was not built (no C compiler at install)")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """Boosted trees fitted on rows with missing values, and rows to score."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(600, 6))
+    y = (X[:, 0] + np.where(np.isnan(X[:, 1]), 1.0, X[:, 1]) > 0.3).astype(int)
+    X[rng.random(X.shape) < 0.15] = np.nan
+    estimator = HistGradientBoostingClassifier(max_iter=30, early_stopping=False,
+                                               random_state=0).fit(X, y)
+    rows = rng.normal(size=(200, 6))
+    rows[rng.random(rows.shape) < 0.2] = np.nan
+    return estimator, rows
+
+
+def one_split(threshold: float = 0.5, missing_left: int = 1) -> TreeEnsemble:
+    """One tree: feature 0 at most ``threshold`` → leaf 1.0, else leaf 2.0."""
+    nodes = {
+        "value": np.array([0.0, 1.0, 2.0]),
+        "feature_idx": np.array([0, 0, 0], dtype=np.uint32),
+        "num_threshold": np.array([threshold, 0.0, 0.0]),
+        "missing_go_to_left": np.array([missing_left, 0, 0], dtype=np.uint8),
+        "left": np.array([1, 0, 0], dtype=np.int64),
+        "right": np.array([2, 0, 0], dtype=np.int64),
+        "is_leaf": np.array([0, 1, 1], dtype=np.uint8),
+    }
+    return TreeEnsemble(baseline=0.25, roots=np.array([0]), nodes=nodes, n_features=1)
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_c_scorer_gives_scikit_learns_scores_bit_for_bit(fitted, dtype):
+    estimator, rows = fitted
+    trees = TreeEnsemble.from_sklearn(estimator)
+    rows = rows.astype(dtype)
+    assert np.array_equal(trees.decision_function(rows), estimator.decision_function(rows))
+
+
+@needs_c
+def test_a_row_at_the_threshold_goes_left_and_missing_values_follow_the_flag():
+    rows = np.array([[0.5], [0.5000001], [-3.0], [np.nan]])
+    # baseline 0.25 + leaf: left 1.0, right 2.0
+    assert one_split(missing_left=1).decision_function(rows).tolist() == [1.25, 2.25, 1.25, 1.25]
+    assert one_split(missing_left=0).decision_function(rows).tolist() == [1.25, 2.25, 1.25, 2.25]
+
+
+@needs_c
+@pytest.mark.parametrize("field, value, message", [
+    ("left", 7, "out of range"),       # a child past the last node
+    ("right", 0, "out of range"),      # a child pointing back at its parent: a loop
+    ("feature_idx", 3, "out of range"),  # a feature the rows do not have
+])
+def test_malformed_trees_are_a_clear_error_not_a_crash(field, value, message):
+    trees = one_split()
+    trees.nodes[field][0] = value
+    with pytest.raises(ValueError, match=message):
+        trees.decision_function(np.zeros((2, 1)))
+
+
+@needs_c
+def test_the_c_scorer_refuses_arrays_of_the_wrong_kind():
+    trees = one_split()
+    with pytest.raises(TypeError, match="X"):
+        trees_module._treescore.score(np.zeros((2, 1), dtype=np.int32), trees._pack(),
+                                      trees.roots, np.zeros(2))
+    with pytest.raises(ValueError, match="one value per row"):
+        trees_module._treescore.score(np.zeros((2, 1)), trees._pack(), trees.roots,
+                                      np.zeros(3))
+
+
+def test_integer_rows_are_scored_as_floats():
+    trees = one_split()
+    assert trees.decision_function(np.array([[0], [1]])).tolist() == [1.25, 2.25]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_without_the_c_scorer_scikit_learns_predictors_give_the_same_scores(
+        fitted, dtype, monkeypatch):
+    estimator, rows = fitted
+    rows = rows.astype(dtype)
+    if dtype == np.float32:  # the one-call path serves float32 rows without NaN
+        rows = np.nan_to_num(rows)
+    expected = estimator.decision_function(rows)
+    monkeypatch.setattr(trees_module, "_treescore", None)
+    trees = TreeEnsemble.from_sklearn(estimator)
+    assert np.array_equal(trees.decision_function(rows), expected)
+    assert np.allclose(trees._walk(rows), expected)
+
+
+def test_the_packed_nodes_are_the_nodes(fitted):
+    trees = TreeEnsemble.from_sklearn(fitted[0])
+    packed = trees._pack().view(trees_module.PACKED_NODE)
+    assert packed.ctypes.data % trees_module.PACKED_ALIGNMENT == 0
+    assert np.array_equal(packed["threshold"], trees.nodes["num_threshold"])
+    assert np.array_equal(packed["left"], trees.nodes["left"])
+    assert set(NODE_FIELDS) == set(trees.nodes)
+
+
+@needs_c
+def test_the_packed_record_is_the_c_scorers_record():
+    assert trees_module.PACKED_NODE.itemsize == trees_module._treescore.NODE_BYTES
