@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from dechaff import Extractor, ModelError
-from dechaff.classify import BlockClassifier
+from dechaff.estimator import BlockClassifier
 from dechaff.features import CONTEXT_NAMES, FEATURE_NAMES, featurize
 from dechaff.model_io import feature_hash, load_model, read_manifest, save_model
 from dechaff.page import read_page

@@ -1,5 +1,8 @@
 """The trees' scorers: the C scorer, scikit-learn's compiled predictors, the numpy walk."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -111,3 +114,17 @@ def test_the_packed_nodes_are_the_nodes(fitted):
 @needs_c
 def test_the_packed_record_is_the_c_scorers_record():
     assert trees_module.PACKED_NODE.itemsize == trees_module._treescore.NODE_BYTES
+
+
+@needs_c
+def test_cleaning_a_page_does_not_import_scikit_learn():
+    # scikit-learn (with SciPy) is most of the start-up time; only training needs it.
+    code = ("import sys, dechaff; "
+            "text = dechaff.extract('<html><body><article><p>' + 'Words here. ' * 40 "
+            "+ '</p></article></body></html>'); "
+            "assert 'Words here.' in text, text; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

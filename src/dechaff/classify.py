@@ -1,12 +1,17 @@
-"""Matrix to labels: the block classifier, a scikit-learn estimator."""
+"""Matrix to labels: a fitted model's passes give each block a probability of content.
+
+Scoring needs only the trees (trees.TreeEnsemble), not scikit-learn: a pass is the
+estimator that training fitted (estimator.BlockClassifier), or, for a model loaded
+from a file, a TreePass that holds the same trees.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.ensemble import HistGradientBoostingClassifier
 
 from .trees import TreeEnsemble
 
@@ -14,69 +19,33 @@ from .trees import TreeEnsemble
 DEFAULT_THRESHOLD = 0.5
 
 
-class BlockClassifier(ClassifierMixin, BaseEstimator):
-    """Gradient-boosted trees that give each block a probability of being content.
+class FittedPass(Protocol):
+    """What a model needs of each pass: its features' names and P(content) per row."""
 
-    Configuration lives in ``__init__``; ``fit`` learns, with scikit-learn's
-    HistGradientBoostingClassifier, and keeps the fitted trees as plain arrays
-    (``trees_``, a TreeEnsemble): that is what is saved and what predicts.
-    ``feature_names`` records which features the columns of X are, so a saved
-    model can be checked against the code that computes them.
-    """
+    feature_names: tuple[str, ...]
+    trees_: TreeEnsemble
 
-    def __init__(
-        self,
-        feature_names: tuple[str, ...] = (),
-        max_iter: int = 300,
-        learning_rate: float = 0.1,
-        max_leaf_nodes: int = 31,
-        min_samples_leaf: int = 40,
-        l2_regularization: float = 1.0,
-        threshold: float = DEFAULT_THRESHOLD,
-        random_state: int = 0,
-    ) -> None:
-        self.feature_names = feature_names
-        self.max_iter = max_iter
-        self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
-        self.threshold = threshold
-        self.random_state = random_state
+    def content_probability(self, X: np.ndarray) -> np.ndarray: ...
 
-    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None):
-        if self.feature_names and X.shape[1] != len(self.feature_names):
-            raise ValueError(
-                f"X has {X.shape[1]} columns but {len(self.feature_names)} feature names"
-            )
-        estimator = HistGradientBoostingClassifier(
-            max_iter=self.max_iter,
-            learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=self.l2_regularization,
-            early_stopping=False,
-            random_state=self.random_state,
-        )
-        estimator.fit(X, y, sample_weight=sample_weight)
-        if len(estimator.classes_) != 2:
-            raise ValueError("training needs blocks of both classes, content and chrome")
-        self.trees_ = TreeEnsemble.from_sklearn(estimator)
-        self.classes_ = estimator.classes_
-        self.n_features_in_ = X.shape[1]
-        return self
+    def get_params(self) -> dict: ...
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        if len(X) == 0:
-            return np.zeros((0, 2))
-        return self.trees_.predict_proba(X)
+
+@dataclass(frozen=True)
+class TreePass:
+    """One pass of a model loaded from a file: its trees, the names of the features
+    they read, and the settings it was trained with (from the manifest)."""
+
+    feature_names: tuple[str, ...]
+    trees_: TreeEnsemble = field(repr=False)
+    params: dict = field(default_factory=dict)
 
     def content_probability(self, X: np.ndarray) -> np.ndarray:
         """P(content) per row."""
-        return self.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
+        return self.trees_.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return (self.content_probability(X) >= self.threshold).astype(np.int8)
+    def get_params(self) -> dict:
+        """The training settings, as BlockClassifier.get_params gives them."""
+        return {**self.params, "feature_names": self.feature_names}
 
 
 def _stack(matrices: list[np.ndarray]) -> np.ndarray:
@@ -96,7 +65,7 @@ class ContentModel:
     ``threshold`` are kept.
     """
 
-    def __init__(self, first: BlockClassifier, second: BlockClassifier | None,
+    def __init__(self, first: FittedPass, second: FittedPass | None,
                  threshold: float = DEFAULT_THRESHOLD) -> None:
         self.first = first
         self.second = second

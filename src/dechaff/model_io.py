@@ -14,10 +14,9 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import sklearn
 
 from . import __version__
-from .classify import BlockClassifier, ContentModel
+from .classify import ContentModel, TreePass
 from .features import CONTEXT_NAMES, FEATURE_NAMES
 from .trees import TreeEnsemble
 
@@ -44,6 +43,8 @@ def manifest_path(model_path: Path) -> Path:
 
 def save_model(model: ContentModel, path: str | Path, metadata: dict) -> Path:
     """Write ``path`` (.npz arrays) and its manifest; return the manifest's path."""
+    import sklearn  # only for the version the manifest records; loading never needs it
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays, passes = {}, {}
@@ -101,8 +102,9 @@ def load_model(path: str | Path | None = None) -> ContentModel:
     try:
         with np.load(path, allow_pickle=False) as arrays:
             classifiers = [
-                _classifier(arrays, name, names[: len(FEATURE_NAMES) if name == "first"
-                                                 else len(names)])
+                _pass(arrays, name, names[: len(FEATURE_NAMES) if name == "first"
+                                           else len(names)],
+                      manifest.get("classifiers", {}).get(name, {}))
                 if f"{name}.roots" in arrays.files else None
                 for name in PASSES
             ]
@@ -116,13 +118,10 @@ def load_model(path: str | Path | None = None) -> ContentModel:
     return model
 
 
-def _classifier(arrays, name: str, feature_names: list[str]) -> BlockClassifier:
+def _pass(arrays, name: str, feature_names: list[str], params: dict) -> TreePass:
     trees = TreeEnsemble.from_arrays(arrays, name)
     if trees.n_features != len(feature_names):
         raise ValueError(f"{name} pass expects {trees.n_features} features, "
                          f"the manifest names {len(feature_names)}")
-    classifier = BlockClassifier(feature_names=tuple(feature_names))
-    classifier.trees_ = trees
-    classifier.classes_ = np.array([0, 1])
-    classifier.n_features_in_ = trees.n_features
-    return classifier
+    params = {k: v for k, v in params.items() if k != "feature_names"}
+    return TreePass(tuple(feature_names), trees, params)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify import BlockClassifier, ContentModel
+from .classify import ContentModel, FittedPass
 from .train import PageData, score
 
 REPORT_SUFFIX = ".report.json"
@@ -47,7 +47,7 @@ def threshold_curve(pages: list[PageData], probabilities: list[np.ndarray]) -> l
     return curve
 
 
-def feature_importance(classifier: BlockClassifier, top: int = TOP_FEATURES) -> dict:
+def feature_importance(classifier: FittedPass, top: int = TOP_FEATURES) -> dict:
     """Each feature's share of the total split gain (or, for trees loaded from a file,
     which keep no gains, of the number of splits), the ``top`` largest first."""
     trees = classifier.trees_

@@ -14,8 +14,9 @@ from tqdm import tqdm
 from .align import align_labels, marked_labels
 from .article import Article, to_text
 from .blocks import Block
-from .classify import BlockClassifier, ContentModel
+from .classify import ContentModel
 from .datasets import SkippedPage, list_pages, read_page_labels
+from .estimator import BlockClassifier
 from .evaluate import PageResult, score_page, summarize
 from .features import CONTEXT_NAMES, FEATURE_NAMES, Features, context_features, featurize
 from .model_io import save_model
