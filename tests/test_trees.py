@@ -5,6 +5,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from dechaff import trees as trees_module
@@ -128,3 +130,51 @@ def test_cleaning_a_page_does_not_import_scikit_learn():
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def random_trees(seed: int, n_features: int) -> TreeEnsemble:
+    """Random valid trees: each grown by splitting random leaves, children after parents
+    (as scikit-learn numbers them), with random features, thresholds and missing flags."""
+    rng = np.random.default_rng(seed)
+    parts = {name: [] for name in NODE_FIELDS}
+    roots, offset = [], 0
+    for _ in range(rng.integers(1, 6)):
+        nodes = [{"leaf": True}]
+        for _ in range(rng.integers(0, 12)):
+            leaves = [i for i, n in enumerate(nodes) if n["leaf"]]
+            i = int(rng.choice(leaves))
+            nodes[i] = {"leaf": False, "left": len(nodes), "right": len(nodes) + 1}
+            nodes += [{"leaf": True}, {"leaf": True}]
+        roots.append(offset)
+        for node in nodes:
+            leaf = node["leaf"]
+            parts["is_leaf"].append(int(leaf))
+            parts["left"].append(0 if leaf else node["left"] + offset)
+            parts["right"].append(0 if leaf else node["right"] + offset)
+            parts["feature_idx"].append(0 if leaf else int(rng.integers(n_features)))
+            parts["num_threshold"].append(float(rng.normal()))
+            parts["missing_go_to_left"].append(int(rng.integers(2)))
+            parts["value"].append(float(rng.normal()) if leaf else 0.0)
+        offset += len(nodes)
+    dtypes = {"is_leaf": np.uint8, "missing_go_to_left": np.uint8, "left": np.int64,
+              "right": np.int64, "feature_idx": np.uint32}
+    return TreeEnsemble(
+        baseline=float(rng.normal()), roots=np.array(roots, dtype=np.int64),
+        nodes={k: np.array(v, dtype=dtypes.get(k, np.float64)) for k, v in parts.items()},
+        n_features=n_features)
+
+
+@needs_c
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_features=st.integers(1, 5),
+       n_rows=st.integers(0, 20), missing=st.floats(0, 1))
+def test_c_scorer_agrees_with_the_numpy_walk_on_random_trees(seed, n_features, n_rows,
+                                                             missing):
+    trees = random_trees(seed, n_features)
+    rng = np.random.default_rng(seed + 1)
+    rows = rng.normal(size=(n_rows, n_features))
+    rows[rng.random(rows.shape) < missing] = np.nan
+    split = ~trees.nodes["is_leaf"].astype(bool)
+    if n_rows and split.any():  # a row exactly at a split's threshold
+        rows[0, trees.nodes["feature_idx"][split][0]] = trees.nodes["num_threshold"][split][0]
+    assert np.allclose(trees.decision_function(rows), trees._walk(rows), rtol=0, atol=1e-12)
