@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from dechaff import Extractor, ModelError
+from dechaff.classify import ContentModel
 from dechaff.estimator import BlockClassifier
 from dechaff.features import CONTEXT_NAMES, FEATURE_NAMES, featurize
 from dechaff.model_io import feature_hash, load_model, read_manifest, save_model
@@ -118,3 +119,18 @@ def test_numpy_walk_agrees_with_the_compiled_predictors(small_model):
     trees = model.first.trees_
     assert trees._compile()  # the fast path is in use with this scikit-learn
     assert np.allclose(trees._walk(features.X), trees.decision_function(features.X))
+
+
+def test_a_loaded_pass_keeps_its_settings_and_predicts_as_the_fitted_one(tmp_path):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, len(FEATURE_NAMES))).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    fitted = BlockClassifier(feature_names=FEATURE_NAMES, max_iter=7, learning_rate=0.3,
+                             random_state=5).fit(X, y)
+    path = tmp_path / "one-pass.npz"
+    save_model(ContentModel(fitted, None, 0.45), path, {})
+    loaded = load_model(path)
+    assert loaded.first.get_params() == fitted.get_params()  # not the defaults
+    assert np.array_equal(loaded.first.predict_proba(X), fitted.predict_proba(X))
+    assert loaded.first.predict_proba(X[:0]).shape == (0, 2)
+    assert loaded.threshold == 0.45

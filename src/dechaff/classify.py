@@ -30,7 +30,7 @@ class FittedPass(Protocol):
     def get_params(self) -> dict: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity, as estimators are
 class TreePass:
     """One pass of a model loaded from a file: its trees, the names of the features
     they read, and the settings it was trained with (from the manifest)."""
@@ -39,9 +39,13 @@ class TreePass:
     trees_: TreeEnsemble = field(repr=False)
     params: dict = field(default_factory=dict)
 
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """P(chrome) and P(content) per row, as BlockClassifier.predict_proba gives them."""
+        return self.trees_.predict_proba(X) if len(X) else np.zeros((0, 2))
+
     def content_probability(self, X: np.ndarray) -> np.ndarray:
         """P(content) per row."""
-        return self.trees_.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
+        return self.predict_proba(X)[:, 1]
 
     def get_params(self) -> dict:
         """The training settings, as BlockClassifier.get_params gives them."""
