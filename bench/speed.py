@@ -141,8 +141,11 @@ def main() -> int:
 
     refs = list_pages(args.data)[: args.pages]
     pages = [decode_html(read_page_labels(ref).html) for ref in refs]
+    from dechaff import trees
+
+    scorer = "C (dechaff._treescore)" if trees._treescore else "scikit-learn (no C scorer built)"
     print(f"# Speed on the first {len(pages)} pages of {args.data}, {date.today()}, "
-          f"one core\n")
+          f"one core; trees scored by {scorer}\n")
     rates = throughput(pages, args.rounds)
     print("| contender | pages/s | dechaff's speed as a multiple |")
     print("|---|---|---|")
