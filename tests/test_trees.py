@@ -108,9 +108,19 @@ def test_the_packed_nodes_are_the_nodes(fitted):
     trees = TreeEnsemble.from_sklearn(fitted[0])
     packed = trees._pack().view(trees_module.PACKED_NODE)
     assert packed.ctypes.data % trees_module.PACKED_ALIGNMENT == 0
-    assert np.array_equal(packed["threshold"], trees.nodes["num_threshold"])
-    assert np.array_equal(packed["left"], trees.nodes["left"])
-    assert set(NODE_FIELDS) == set(trees.nodes)
+    assert len(packed) == len(trees.nodes["value"])
+    for name, _, column in trees_module.PACKED_FIELDS:
+        assert np.array_equal(packed[name], trees.nodes[column]), name
+
+
+@pytest.mark.parametrize("c_scorer", [True, False])
+def test_no_rows_give_no_probabilities_whatever_their_width(fitted, c_scorer, monkeypatch):
+    # A page without blocks has a matrix of no rows, whose width nothing checks.
+    if not c_scorer:
+        monkeypatch.setattr(trees_module, "_treescore", None)
+    trees = TreeEnsemble.from_sklearn(fitted[0])
+    for width in (6, 0, 9):
+        assert trees.predict_proba(np.zeros((0, width))).shape == (0, 2)
 
 
 @needs_c

@@ -41,11 +41,11 @@ class TreePass:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """P(chrome) and P(content) per row, as BlockClassifier.predict_proba gives them."""
-        return self.trees_.predict_proba(X) if len(X) else np.zeros((0, 2))
+        return self.trees_.predict_proba(X)
 
     def content_probability(self, X: np.ndarray) -> np.ndarray:
         """P(content) per row."""
-        return self.predict_proba(X)[:, 1]
+        return self.trees_.predict_proba(X)[:, 1]
 
     def get_params(self) -> dict:
         """The training settings, as BlockClassifier.get_params gives them."""

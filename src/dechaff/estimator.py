@@ -67,13 +67,11 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        if len(X) == 0:
-            return np.zeros((0, 2))
         return self.trees_.predict_proba(X)
 
     def content_probability(self, X: np.ndarray) -> np.ndarray:
         """P(content) per row."""
-        return self.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
+        return self.trees_.predict_proba(X)[:, 1]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.content_probability(X) >= self.threshold).astype(np.int8)

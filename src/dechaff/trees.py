@@ -25,10 +25,13 @@ _LEAF_FEATURE = -2
 # The node fields that prediction needs, from scikit-learn's predictor records.
 NODE_FIELDS = ("value", "feature_idx", "num_threshold", "missing_go_to_left", "left",
                "right", "is_leaf")
-# The C scorer's node record (struct Node in _treescore.c), field for field.
-PACKED_NODE = np.dtype([("threshold", "f8"), ("value", "f8"), ("feature", "i4"),
-                        ("left", "i4"), ("right", "i4"), ("is_leaf", "u1"),
-                        ("missing_left", "u1")], align=True)
+# The C scorer's node record (struct Node in _treescore.c), field for field, each
+# with the node field it is copied from.
+PACKED_FIELDS = (("threshold", "f8", "num_threshold"), ("value", "f8", "value"),
+                 ("feature", "i4", "feature_idx"), ("left", "i4", "left"),
+                 ("right", "i4", "right"), ("is_leaf", "u1", "is_leaf"),
+                 ("missing_left", "u1", "missing_go_to_left"))
+PACKED_NODE = np.dtype([(name, kind) for name, kind, _ in PACKED_FIELDS], align=True)
 # Where the packed records start: a cache line, so that no record straddles two.
 PACKED_ALIGNMENT = 64
 
@@ -176,10 +179,7 @@ class TreeEnsemble:
             if n_nodes >= 2**31:
                 raise ValueError(f"{n_nodes} nodes: more than the C scorer indexes")
             records = np.zeros(n_nodes, dtype=PACKED_NODE)
-            for name, column in (("threshold", "num_threshold"), ("value", "value"),
-                                 ("feature", "feature_idx"), ("left", "left"),
-                                 ("right", "right"), ("is_leaf", "is_leaf"),
-                                 ("missing_left", "missing_go_to_left")):
+            for name, _, column in PACKED_FIELDS:
                 records[name] = self.nodes[column]
             raw = records.view(np.uint8)
             buffer = np.empty(len(raw) + PACKED_ALIGNMENT, dtype=np.uint8)
@@ -234,6 +234,9 @@ class TreeEnsemble:
         return self.baseline + nodes["value"][current].reshape(n_rows, n_trees).sum(axis=1)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """P(class 0) and P(class 1) per row; no rows give a (0, 2) array."""
+        if len(X) == 0:
+            return np.zeros((0, 2))
         positive = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
         return np.column_stack([1.0 - positive, positive])
 
