@@ -1,10 +1,13 @@
-"""The optional C tree scorer; everything else about the package is in pyproject.toml.
+"""The optional C extensions; everything else about the package is in pyproject.toml.
 
-``optional=True``: where no C compiler is found the install still succeeds, and the
-trees are scored with scikit-learn's compiled predictors instead (see trees.py).
+``optional=True``: where no C compiler is found the install still succeeds; the trees
+are then scored with scikit-learn's compiled predictors (see trees.py), and pages are
+walked into blocks in Python (see blocks.py).
 """
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("dechaff._treescore", ["src/dechaff/_treescore.c"],
-                             optional=True)])
+setup(ext_modules=[
+    Extension("dechaff._treescore", ["src/dechaff/_treescore.c"], optional=True),
+    Extension("dechaff._blockwalk", ["src/dechaff/_blockwalk.c"], optional=True),
+])

@@ -1,5 +1,18 @@
+import pytest
+
+from dechaff import blocks as blocks_module
 from dechaff.blocks import blockify
 from dechaff.page import parse_tree, read_page
+
+
+@pytest.fixture(autouse=True, params=["C walk", "Python walk"])
+def walk(request, monkeypatch):
+    """Every test here runs with each walk: the C one (_blockwalk) and _Walker."""
+    if request.param == "C walk" and blocks_module._blockwalk is None:
+        pytest.skip("dechaff._blockwalk is not built (no C compiler at install time)")
+    if request.param == "Python walk":
+        monkeypatch.setattr(blocks_module, "_blockwalk", None)
+    return request.param
 
 
 def blocks_of(body: str):

@@ -1,0 +1,149 @@
+"""The C walk (_blockwalk.c) gives what the Python walk (blocks._Walker) gives."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from dechaff import blocks
+from dechaff.page import parse_tree
+
+walk = pytest.importorskip(
+    "dechaff._blockwalk", reason="dechaff._blockwalk is not built (no C compiler)")
+
+
+def python_walk(root, max_blocks: int = blocks.MAX_BLOCKS):
+    walker = blocks._Walker()
+    walker.run(root, max_blocks, keep_elements=False)
+    frames = walker.frames
+    return [astuple(b) for b in walker.blocks], frames.tags, frames.parents, frames.attrs
+
+
+def c_walk(root, max_blocks: int = blocks.MAX_BLOCKS):
+    walked = walk.walk(root, max_blocks)
+    assert walked is not None, "the C walk declined a page it should read"
+    found, tags, parents, attrs = walked
+    assert all(type(b) is blocks.Block for b in found)
+    return [astuple(b) for b in found], tags, parents, attrs
+
+
+PAGES = {
+    "inline and tails": "<div>before<p>One <b>bold <i>it</i></b> <a href=x>link</a>.</p>"
+                        "after</div>",
+    "breaks": "<p>one<br>two<br/><br/>three</p><p><br>lead</p><div>x<br></div>",
+    "cells": "<table><tr><th> Plan </th><th>Price</th></tr><tr><td></td><td>$5</td>"
+             "<td>a<br>b</td></tr></table><table><tr><td>x</td></tr></table>",
+    "lists": "<ol><li>first</li><li>second<ul><li>inner<dl><dt>t</dt><dd>d</dd></dl>"
+             "</li></ul></li></ol><menu><li>m</li></menu><li>loose</li>",
+    "pre": "<pre>\n\n<code>def f():\n    return  1</code>\n</pre><pre>a<br>b<td>c</td>\n</pre>"
+           "<pre><pre>nested</pre> tail</pre>",
+    "headings and quotes": "<h1>T</h1><h6>six</h6><blockquote><p>q</p><h2>h</h2>"
+                           "<li>qi</li></blockquote>",
+    "hidden": "<p hidden>h</p><p aria-hidden=true>a</p><p aria-hidden=TRUE>shown</p>"
+              "<p style='display: none'>s</p><p style='color:red;visibility : hidden'>v</p>"
+              "<p style='Display:none'>shown</p><p class=hidden>shown</p>",
+    "skipped": "<p>keep<script>x</script> this<style>p{}</style></p><select><option>o"
+               "</option></select><svg><text>t</text></svg>tail<textarea>ta</textarea>",
+    "attributes": "<div class='a b' id=main role=main itemprop=articleBody data-x=1>"
+                  "<p class='' id=''>x</p><p title=t>y</p><p itemprop=name>z</p></div>",
+    "markers": "<div data-dechaff=content><p>in</p><p data-dechaff=chrome>out<a>l</a></p>"
+               "<p data-dechaff=other>still in</p></div><p>away</p>",
+    "white space and symbols": "<p>\xa0\u2003a\u3000b\t</p><p>|</p><p>·</p><p>_</p>"
+                               "<p>\u00b2</p><p>\u0660</p><p>\ue000x\ue001y</p>",
+    "unicode": "<p>Ünïcödé — “quotes” 漢字 😀 a\u0301</p><div class='ü 漢'>x</div>",
+    "no body": "text only",
+}
+
+
+def _page(body: str) -> str:
+    return f"<html><head><title>t</title></head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_the_c_walk_gives_the_python_walks_blocks_and_frames(name):
+    root = parse_tree(_page(PAGES[name]))
+    assert c_walk(root) == python_walk(root)
+
+
+def test_both_walks_stop_at_the_same_block():
+    root = parse_tree(_page("".join(f"<p>p{i}</p><p> </p>x" for i in range(10))))
+    for most in (0, 1, 2, 5, 29, 30, 31):
+        assert c_walk(root, most) == python_walk(root, most), most
+
+
+def test_comments_and_instructions_kept_by_another_parser():
+    # dechaff's parser drops them; a tree from elsewhere may hold them (and their tails).
+    parser = etree.HTMLParser(remove_comments=False, remove_pis=False)
+    root = etree.fromstring("<html><body><p>a<!-- c -->b<?pi x?>c</p><!-- d -->tail"
+                            "<div>e</div></body></html>", parser)
+    assert c_walk(root) == python_walk(root)
+
+
+def test_tags_are_lower_cased_as_python_does():
+    root = etree.Element("HTML")
+    body = etree.SubElement(root, "Body")
+    for tag in ("P", "DIV", "Ünï", "LI"):
+        etree.SubElement(body, tag).text = f"text of {tag}"
+    assert c_walk(root) == python_walk(root)
+    assert c_walk(root)[1][:2] == ["html", "body"]
+
+
+@pytest.mark.parametrize("build", ["namespace", "entity", "attribute namespace"])
+def test_trees_the_c_walk_does_not_expect_go_to_the_python_walk(build):
+    root = etree.Element("html")
+    body = etree.SubElement(root, "body")
+    body.text = "before"
+    if build == "namespace":
+        etree.SubElement(body, "{urn:x}p").text = "namespaced"
+    elif build == "entity":
+        body.append(etree.Entity("amp"))
+    else:
+        etree.SubElement(body, "p", {"{urn:x}class": "c"}).text = "x"
+    assert walk.walk(root, blocks.MAX_BLOCKS) is None
+    found, frames = blocks.blockify(root)
+    assert ([astuple(b) for b in found], frames.tags, frames.parents, frames.attrs) \
+        == python_walk(root)
+
+
+def test_deep_nesting_is_walked_without_recursion():
+    root = etree.Element("html")
+    node = etree.SubElement(root, "body")
+    for i in range(3000):
+        node = etree.SubElement(node, "div" if i % 2 else "span")
+        node.text = f"w{i} "
+    assert c_walk(root) == python_walk(root)
+
+
+_TAGS = ["p", "div", "span", "a", "b", "br", "li", "ul", "ol", "dl", "dd", "table", "tr",
+         "td", "th", "pre", "h2", "blockquote", "script", "section", "nav", "img"]
+_ATTRIBUTES = ["", " class='menu x'", " id=main", " hidden", " aria-hidden=true",
+               " style='display:none'", " data-dechaff=content", " data-dechaff=chrome",
+               " role=navigation itemprop=text"]
+_TEXTS = ["", " ", "word", " two words ", "\n", "\xa0", "|", "é", "\ue000", "x\ue001y",
+          "<", "&amp;", "漢"]
+
+
+@st.composite
+def _markup(draw, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 4 if depth < 4 else 0))):
+        if draw(st.booleans()):
+            parts.append(draw(st.sampled_from(_TEXTS)))
+            continue
+        tag = draw(st.sampled_from(_TAGS))
+        attributes = draw(st.sampled_from(_ATTRIBUTES))
+        closed = draw(st.integers(0, 4)) > 0  # sometimes left open: the parser mends it
+        inner = draw(_markup(depth + 1))
+        parts.append(f"<{tag}{attributes}>{inner}" + (f"</{tag}>" if closed else ""))
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_markup(), st.integers(1, 40))
+def test_random_pages_walk_alike(markup, most):
+    root = parse_tree(f"<html><body>{markup}</body></html>")
+    assert c_walk(root, most) == python_walk(root, most)
