@@ -303,12 +303,12 @@ def _bits_of_frame(tag: str, attrs: str) -> tuple[int, ...]:
 _frame_bits = lru_cache(maxsize=65536)(_bits_of_frame)
 
 
-def _all_frame_bits(frames: Frames) -> list[tuple[int, ...]]:
-    """_bits_of_frame of every frame, through the cache unless a value is too long."""
-    if max(map(len, frames.attrs), default=0) <= _CACHED_VALUE_CHARS:
-        return list(map(_frame_bits, frames.tags, frames.attrs))
-    return [(_frame_bits if len(attrs) <= _CACHED_VALUE_CHARS else _bits_of_frame)(tag, attrs)
-            for tag, attrs in zip(frames.tags, frames.attrs)]
+def _style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
+    """(styles, _CLASS_WORDS64 + 1) uint64: _bits_of_frame of each (tag, attributes),
+    through the cache unless the value is too long."""
+    rows = [(_frame_bits if len(attrs) <= _CACHED_VALUE_CHARS else _bits_of_frame)(tag, attrs)
+            for tag, attrs in styles]
+    return np.array(rows, dtype=np.uint64).reshape(len(styles), _CLASS_WORDS64 + 1)
 
 
 def _ancestor_or(own: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -337,12 +337,15 @@ def _bit_columns(words: np.ndarray, width: int) -> np.ndarray:
     return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :width].astype(np.float32)
 
 
-def _word_masks(frames: Frames, blocks: list[Block]) -> tuple[np.ndarray, np.ndarray,
-                                                                 np.ndarray, np.ndarray]:
+def _word_masks(frames: Frames, blocks: list[Block], style_ids: np.ndarray,
+                styles: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                        np.ndarray]:
     """Per block: class words of its own elements (owner and text frames), class words
-    of those and all their ancestors, and their context bits; and per frame, its depth."""
-    own = np.array(_all_frame_bits(frames), dtype=np.uint64)
-    own = own.reshape(len(frames.tags), _CLASS_WORDS64 + 1)
+    of those and all their ancestors, and their context bits; and per frame, its depth.
+
+    ``style_ids`` and ``styles`` from _signature_ids: frames styled alike have the same
+    bits, so each (tag, attributes) is worked out once."""
+    own = _style_bits(styles)[style_ids]
     cumulative, depth = _ancestor_or(own, frames.parents)
     used = [(block.owner, *block.text_frames) for block in blocks]
     starts = np.cumsum([0] + [len(u) for u in used[:-1]])
@@ -390,11 +393,12 @@ def _per_text(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndar
     return total[ends] - total[starts]
 
 
-def _text_stats(blocks: list[Block]) -> np.ndarray:
-    """text.* columns, counted over all the blocks' texts at once."""
+def _text_stats(blocks: list[Block]) -> tuple[np.ndarray, np.ndarray]:
+    """text.* columns, counted over all the blocks' texts at once; and each block's
+    words (Block.words)."""
     texts = [b.text for b in blocks]
     if not texts:
-        return np.zeros((0, len(_TEXT_STATS)), dtype=np.float32)
+        return np.zeros((0, len(_TEXT_STATS)), dtype=np.float32), np.zeros(0, dtype=np.int64)
     joined = _STATS_SEPARATOR.join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -422,7 +426,7 @@ def _text_stats(blocks: list[Block]) -> np.ndarray:
         np.log1p(sentences),
         _per_text(codes == ord("\n"), starts, ends) + 1,
     ]
-    return np.column_stack(columns).astype(np.float32)
+    return np.column_stack(columns).astype(np.float32), words
 
 
 # Joins the texts searched for cues: no cue matches it, so no match spans two blocks,
@@ -596,15 +600,16 @@ def _box_cues(cues: np.ndarray, containers: np.ndarray) -> np.ndarray:
     return out
 
 
-def _signature_ids(frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+def _signature_ids(frames: Frames) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
     """Per frame: an id for (parent, tag, attributes), shared by repeated siblings, and
-    one for (tag, attributes), shared by elements styled alike anywhere."""
+    one for (tag, attributes), shared by elements styled alike anywhere; and those
+    (tag, attributes) pairs, in the order of their ids."""
     siblings: dict = {}
     styles: dict = {}
     sib = [siblings.setdefault(key, len(siblings))
            for key in zip(frames.parents, frames.tags, frames.attrs)]
     style = [styles.setdefault(key, len(styles)) for key in zip(frames.tags, frames.attrs)]
-    return np.array(sib, dtype=np.int64), np.array(style, dtype=np.int64)
+    return np.array(sib, dtype=np.int64), np.array(style, dtype=np.int64), list(styles)
 
 
 def _ancestors(owners: np.ndarray, parents: np.ndarray, levels: int) -> np.ndarray:
@@ -647,23 +652,21 @@ def _groups(sibling_ids: np.ndarray, style_ids: np.ndarray, ancestors: np.ndarra
 _WORD = re.compile(r"\w+")
 
 
-def _title(blocks: list[Block], title: str) -> np.ndarray:
+def _title(blocks: list[Block], title: str, block_words: np.ndarray) -> np.ndarray:
     """title.* columns: the block's share of title words; whether the title's heading
-    was found; the signed log distance in blocks from it (0 when not found)."""
+    was found; the signed log distance in blocks from it (0 when not found).
+
+    ``block_words``: each block's Block.words."""
     out = np.zeros((len(blocks), 3), dtype=np.float32)
     title_words = set(_WORD.findall(title.lower()))
     if not title_words:
         return out
     best, best_score = -1, TITLE_MATCH
-    for i, block in enumerate(blocks):
-        if block.words > TITLE_MAX_WORDS:
-            continue
-        words = _WORD.findall(block.text.lower())
-        if not words:
+    for i in np.flatnonzero(block_words <= TITLE_MAX_WORDS).tolist():
+        words = _WORD.findall(blocks[i].text.lower())
+        if title_words.isdisjoint(words):  # share and score 0: never the title's heading
             continue
         found = [w for w in words if w in title_words]
-        if not found:  # share and score 0: never the title's heading
-            continue
         share = len(found) / len(words)
         out[i, 0] = share
         score = min(share, len(title_words.intersection(found)) / len(title_words))
@@ -711,9 +714,10 @@ def featurize(page: Page) -> Features:
                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
                         np.zeros((0, len(GROUP_KEYS)), dtype=np.int64))
     owners = np.array([b.owner for b in blocks], dtype=np.int64)
-    cls_self, anc, contexts, frame_depth = _word_masks(frames, blocks)
+    sibling_ids, style_ids, styles = _signature_ids(frames)
+    cls_self, anc, contexts, frame_depth = _word_masks(frames, blocks, style_ids, styles)
 
-    text = _text_stats(blocks)
+    text, block_words = _text_stats(blocks)
     log_words = text[:, 0]
     link_density = text[:, 2]
     words = np.expm1(log_words).astype(np.float64)
@@ -742,7 +746,6 @@ def featurize(page: Page) -> Features:
     ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
     boxes, container_ids = _containers(owners, frame_parents, ancestors, words, link_words)
     cues = _cues(blocks)
-    sibling_ids, style_ids = _signature_ids(frames)
     repeats = _repeats(sibling_ids, ancestors)
     comment = anc[:, [CLASS_WORDS.index(w) for w in ("comment", "reply")]].max(axis=1)
     page_row = [np.log1p(total_words), np.log1p(n), link_words.sum() / total_words]
@@ -768,7 +771,7 @@ def featurize(page: Page) -> Features:
         _box_cues(cues, container_ids[:, 0]),
         repeats,
         np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
-        _title(blocks, page.title),
+        _title(blocks, page.title, block_words),
         _duplicates(blocks)[:, None],
     ]).astype(np.float32)
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
