@@ -7,7 +7,11 @@ import random
 import re
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from dechaff import needles as needles_module
 from dechaff.features import _CUE_PATTERNS, _CUE_SEPARATOR
 from dechaff.needles import CaselessFinder
 
@@ -45,3 +49,57 @@ def test_a_class_of_characters_gives_needles():
     finder = CaselessFinder(texts, _CUE_SEPARATOR)
     assert finder.containing(_CUE_PATTERNS["price"]).tolist() == [True, True, True, False,
                                                                  False]
+
+
+# The search in C (_textscan) and the one in Python (str.find) mark the same texts.
+
+try:
+    from dechaff import _textscan
+except ImportError:
+    _textscan = None
+needs_textscan = pytest.mark.skipif(
+    _textscan is None, reason="dechaff._textscan is not built (no C compiler)")
+
+
+def _marks(texts: list[str], separator: str, needles: tuple[str, ...],
+           monkeypatch, scanner) -> list[bool]:
+    monkeypatch.setattr(needles_module, "_textscan", scanner)
+    monkeypatch.setattr(needles_module, "_pattern_needles", lambda pattern: (needles, frozenset()))
+    return CaselessFinder(texts, separator).containing(re.compile("x", re.I)).tolist()
+
+
+@needs_textscan
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="abAB é€漢\x00-", max_size=12), min_size=1, max_size=6),
+       st.lists(st.text(alphabet="ab é€漢-", min_size=1, max_size=3), min_size=1, max_size=3),
+       st.sampled_from(["\x00", "|", "€"]))
+def test_the_c_search_marks_what_str_find_marks(texts, needles, separator):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        in_c = _marks(texts, separator, tuple(needles), monkeypatch, _textscan)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        in_python = _marks(texts, separator, tuple(needles), monkeypatch, None)
+    assert in_c == in_python
+    lowered = [t.lower() for t in texts]
+    if not any(separator in t for t in texts):  # then exactly the texts that hold one
+        assert in_c == [any(n in t for n in needles) for t in lowered]
+
+
+@needs_textscan
+def test_a_needle_across_two_texts_is_in_neither():
+    marks = np.zeros(2, dtype=np.uint8)
+    _textscan.mark_containing(b"ab\x00cd", np.array([2, 5]), b"b\x00c", marks)
+    assert marks.tolist() == [0, 0]
+    _textscan.mark_containing(b"ab\x00cd", np.array([2, 5]), b"cd", marks)
+    assert marks.tolist() == [0, 1]
+
+
+@needs_textscan
+@pytest.mark.parametrize("ends, out", [
+    (np.array([2, 5], dtype=np.int32), np.zeros(2, dtype=np.uint8)),  # not int64
+    (np.array([2, 5]), np.zeros(3, dtype=np.uint8)),  # one mark too many
+    (np.array([4, 2]), np.zeros(2, dtype=np.uint8)),  # out of order
+    (np.array([2, 9]), np.zeros(2, dtype=np.uint8)),  # past the end
+])
+def test_bad_arguments_are_value_errors(ends, out):
+    with pytest.raises(ValueError):
+        _textscan.mark_containing(b"ab\x00cd", ends, b"a", out)

@@ -12,6 +12,11 @@ from functools import lru_cache
 
 import numpy as np
 
+try:  # the search in C (see _textscan.c), built by pip install where it can be
+    from . import _textscan
+except ImportError:  # no C compiler at install time: str.find serves
+    _textscan = None
+
 try:  # the parsed-pattern opcodes and parser
     import re._constants as sre_constants
     import re._parser as sre_parse
@@ -126,6 +131,11 @@ def _unsafe_chars(wide: str) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=1024)
+def _encoded(needle: str) -> bytes:
+    return needle.encode("utf-8", "surrogatepass")
+
+
 class CaselessFinder:
     """Which of some texts may match a case-insensitive pattern (see _pattern_needles).
 
@@ -140,12 +150,33 @@ class CaselessFinder:
         self.starts = np.cumsum(lengths + 1) - (lengths + 1)
         # One character lower-casing to two would shift every position after it.
         self.aligned = len(self.lowered) == len(self.joined)
+        self._separator = separator
+        self._scan: tuple[bytes, np.ndarray] | None = None
+
+    def _utf8(self) -> tuple[bytes, np.ndarray] | None:
+        """The lowered texts as UTF-8, and where each ends, for _textscan; None where
+        the separator is not one ASCII character or the texts hold it."""
+        if self._scan is None:
+            self._scan = (b"", np.zeros(0, dtype=np.int64))
+            if len(self._separator) == 1 and self._separator.isascii():
+                encoded = self.lowered.encode("utf-8", "surrogatepass")
+                ends = np.flatnonzero(np.frombuffer(encoded, dtype=np.uint8)
+                                      == ord(self._separator))
+                if len(ends) == len(self.starts) - 1:
+                    self._scan = (encoded, np.append(ends, len(encoded)).astype(np.int64))
+        return self._scan if len(self._scan[1]) else None
 
     def containing(self, pattern: re.Pattern) -> np.ndarray:
         """Per text: whether it may match ``pattern`` (True for all if unsure)."""
         found = _pattern_needles(pattern) if self.aligned else None
         if found is None or any(ch in self.joined for ch in found[1]):
             return np.ones(len(self.starts), dtype=bool)
+        scan = self._utf8() if _textscan is not None else None
+        if scan is not None:
+            marks = np.zeros(len(self.starts), dtype=np.uint8)
+            for needle in found[0]:
+                _textscan.mark_containing(scan[0], scan[1], _encoded(needle), marks)
+            return marks.view(bool)
         lowered, positions = self.lowered, []
         for needle in found[0]:
             at = lowered.find(needle)
