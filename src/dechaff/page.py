@@ -52,6 +52,7 @@ def _parser() -> etree.HTMLParser:
         no_network=True,
         default_doctype=False,
         huge_tree=True,  # nesting up to 2048 levels; the default, 256, drops the rest
+        collect_ids=False,  # no table of id attributes: nothing looks elements up by id
     )
 
 
