@@ -188,3 +188,109 @@ def test_c_scorer_agrees_with_the_numpy_walk_on_random_trees(seed, n_features, n
     if n_rows and split.any():  # a row exactly at a split's threshold
         rows[0, trees.nodes["feature_idx"][split][0]] = trees.nodes["num_threshold"][split][0]
     assert np.allclose(trees.decision_function(rows), trees._walk(rows), rtol=0, atol=1e-12)
+
+
+# The bit-vector scorer (score_bits in _treescore.c) against the node walk (score).
+
+def node_walk(trees: TreeEnsemble, rows: np.ndarray) -> np.ndarray:
+    total = np.full(len(rows), trees.baseline)
+    trees_module._treescore.score(np.ascontiguousarray(rows), trees._pack(), trees.roots,
+                                  total)
+    return total
+
+
+def bit_vectors(trees: TreeEnsemble, rows: np.ndarray) -> np.ndarray:
+    total = np.full(len(rows), trees.baseline)
+    trees_module._treescore.score_bits(np.ascontiguousarray(rows, dtype=np.float32),
+                                       *trees._bits(), total)
+    return total
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_features=st.integers(1, 5),
+       n_rows=st.integers(0, 20), missing=st.floats(0, 1), constant=st.integers(0, 5))
+def test_bit_vectors_give_the_node_walks_sums_bit_for_bit(seed, n_features, n_rows,
+                                                          missing, constant):
+    trees = random_trees(seed, n_features)
+    rng = np.random.default_rng(seed + 1)
+    rows = rng.normal(size=(n_rows, n_features)).astype(np.float32)
+    rows[rng.random(rows.shape) < missing] = np.nan
+    rows[:, :constant] = rows[:1, :constant]  # columns of one value: applied once a call
+    split = ~trees.nodes["is_leaf"].astype(bool)
+    for row in range(min(n_rows, 3)):  # at, just under and just over a threshold
+        feature = trees.nodes["feature_idx"][split][:1]
+        at = trees.nodes["num_threshold"][split][:1].astype(np.float32)
+        rows[row, feature] = np.nextafter(at, np.float32(row - 1)) if row else at
+    assert trees._bits()
+    assert np.array_equal(bit_vectors(trees, rows), node_walk(trees, rows))
+    assert np.array_equal(trees.decision_function(rows), node_walk(trees, rows))
+
+
+@needs_c
+def test_bit_vectors_give_scikit_learns_scores_on_pages(fitted):
+    estimator, rows = fitted
+    trees = TreeEnsemble.from_sklearn(estimator)
+    page = rows.astype(np.float32)
+    page[:, 2] = 0.75  # a page-level feature: one value in every row
+    assert trees._bits()
+    assert np.array_equal(bit_vectors(trees, page), estimator.decision_function(page))
+
+
+def chain(n_leaves: int) -> TreeEnsemble:
+    """One tree of ``n_leaves`` leaves: split i sends x <= i to leaf i, else on."""
+    n = 2 * n_leaves - 1
+    nodes = {"value": np.zeros(n), "feature_idx": np.zeros(n, dtype=np.uint32),
+             "num_threshold": np.zeros(n), "missing_go_to_left": np.zeros(n, dtype=np.uint8),
+             "left": np.zeros(n, dtype=np.int64), "right": np.zeros(n, dtype=np.int64),
+             "is_leaf": np.ones(n, dtype=np.uint8)}
+    for i in range(n_leaves - 1):
+        node = 2 * i
+        nodes["is_leaf"][node] = 0
+        nodes["num_threshold"][node] = i
+        nodes["left"][node], nodes["right"][node] = node + 1, node + 2
+        nodes["value"][node + 1] = i
+    nodes["value"][n - 1] = n_leaves - 1
+    return TreeEnsemble(baseline=0.0, roots=np.array([0]), nodes=nodes, n_features=1)
+
+
+@needs_c
+def test_trees_of_more_than_32_leaves_are_walked_node_by_node():
+    rows = np.arange(-1, 41, dtype=np.float32)[:, None]
+    small, large = chain(32), chain(33)
+    assert small._bits() and large._bits() is False
+    assert small.decision_function(rows).tolist() == np.clip(rows[:, 0], 0, 31).tolist()
+    assert large.decision_function(rows).tolist() == np.clip(rows[:, 0], 0, 32).tolist()
+
+
+def test_thresholds_round_down_to_float32():
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.normal(size=1000) * 10.0 ** rng.integers(-30, 30, 1000),
+                             [0.0, -0.0, 1e39, -1e39, np.inf, -np.inf, 0.1, 1 / 3]])
+    rounded = trees_module._round_down32(values)
+    assert rounded.dtype == np.float32
+    assert (rounded.astype(np.float64) <= values).all()
+    with np.errstate(over="ignore"):
+        above = np.nextafter(rounded, np.float32(np.inf)).astype(np.float64)
+    assert ((above > values) | (rounded == np.float32(np.inf))).all()
+
+
+@needs_c
+@pytest.mark.parametrize("damage, message", [
+    ("tree", "tree is out of range"),
+    ("offsets", "offsets"),
+    ("mask", "no leaf"),
+])
+def test_malformed_bit_tables_are_a_clear_error(damage, message):
+    thresholds, trees, masks, missing, offsets, leaves = (
+        np.copy(a) for a in one_split()._bits())
+    if damage == "tree":
+        trees[0] = 5
+    elif damage == "offsets":
+        offsets[-1] = 3
+    else:
+        masks[0] = 0  # clears every leaf: a row above the threshold reaches none
+    with pytest.raises(ValueError, match=message):
+        trees_module._treescore.score_bits(np.ones((2, 1), dtype=np.float32), thresholds,
+                                           trees, masks, missing, offsets, leaves,
+                                           np.zeros(2))

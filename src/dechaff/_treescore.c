@@ -165,7 +165,188 @@ static PyObject *score(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ---- The same scores by bit vectors (QuickScorer: Lucchese et al., SIGIR 2015) ----
+ *
+ * A tree's leaves are numbered left to right, and each split carries a mask that
+ * clears the leaves of its left subtree. A row reaches the leftmost leaf that no
+ * split it fails (value > threshold: it goes right) has cleared. So, per row and per
+ * feature, the splits on that feature are taken in order of threshold, and the masks
+ * of those below the row's value are applied, until the first that is not: no
+ * unpredictable branch per node, only one per feature. The leaves' values are then
+ * added in tree order, as score() adds them, so the sums are the same bit for bit.
+ *
+ * For float32 rows only, with thresholds rounded down to float32 (trees.py): for a
+ * float32 value x, x <= t exactly when x <= the largest float32 not above t. The
+ * splits are four arrays (thresholds, trees, masks, missing flags), so a scan reads
+ * 4 bytes a split until it stops, and 6 more for each mask applied.
+ */
+
+#define MAX_LEAVES 32
+
+static int lowest_bit(uint32_t bits) {
+#if defined(_MSC_VER)
+    unsigned long index;
+    _BitScanForward(&index, bits);
+    return (int)index;
+#else
+    return __builtin_ctz(bits);
+#endif
+}
+
+static PyObject *score_bits(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *objects[8];
+    if (!PyArg_ParseTuple(args, "OOOOOOOO", &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4], &objects[5], &objects[6], &objects[7])) {
+        return NULL;
+    }
+    enum { X_BUF, THRESHOLD_BUF, TREE_BUF, MASK_BUF, MISSING_BUF, OFFSETS_BUF, LEAVES_BUF,
+           OUT_BUF, N_BUFS };
+    static const struct {
+        const char *formats, *name;
+        int dims, writable;
+    } specs[N_BUFS] = {
+        {"f", "X", 2, 0}, {"f", "thresholds", 1, 0}, {"H", "trees", 1, 0},
+        {"I", "masks", 1, 0}, {"B", "missing_left", 1, 0}, {"q", "offsets", 1, 0},
+        {"d", "leaves", 2, 0}, {"d", "out", 1, 1},
+    };
+    Buffer b[N_BUFS];
+    memset(b, 0, sizeof(b));
+    for (int i = 0; i < N_BUFS; i++) {
+        if (take(objects[i], &b[i], specs[i].formats, specs[i].dims, specs[i].writable,
+                 specs[i].name) < 0) {
+            release(b, N_BUFS);
+            return NULL;
+        }
+    }
+    const Py_ssize_t n_rows = b[X_BUF].view.shape[0], n_cols = b[X_BUF].view.shape[1];
+    const Py_ssize_t n_splits = b[THRESHOLD_BUF].view.shape[0];
+    const Py_ssize_t n_features = b[OFFSETS_BUF].view.shape[0] - 1;
+    const Py_ssize_t n_trees = b[LEAVES_BUF].view.shape[0];
+    const float *thresholds = b[THRESHOLD_BUF].view.buf;
+    const uint16_t *trees = b[TREE_BUF].view.buf;
+    const uint32_t *masks = b[MASK_BUF].view.buf;
+    const uint8_t *missing_left = b[MISSING_BUF].view.buf;
+    const int64_t *offsets = b[OFFSETS_BUF].view.buf;
+    const double *leaves = b[LEAVES_BUF].view.buf;
+    const float *X = b[X_BUF].view.buf;
+    double *out = b[OUT_BUF].view.buf;
+    if (b[TREE_BUF].view.shape[0] != n_splits || b[MASK_BUF].view.shape[0] != n_splits ||
+        b[MISSING_BUF].view.shape[0] != n_splits) {
+        PyErr_SetString(PyExc_ValueError, "the four split arrays must have one length");
+    } else if (b[LEAVES_BUF].view.shape[1] != MAX_LEAVES) {
+        PyErr_SetString(PyExc_ValueError, "leaves: one row of 32 values per tree");
+    } else if (b[OUT_BUF].view.shape[0] != n_rows) {
+        PyErr_SetString(PyExc_ValueError, "out must have one value per row of X");
+    } else if (n_features < 0 || n_features > n_cols) {
+        PyErr_SetString(PyExc_ValueError, "X has fewer columns than the splits read");
+    } else if (offsets[0] != 0 || offsets[n_features] != n_splits) {
+        PyErr_SetString(PyExc_ValueError, "offsets must run from 0 to the number of splits");
+    } else {
+        for (Py_ssize_t f = 0; f < n_features && !PyErr_Occurred(); f++) {
+            if (offsets[f + 1] < offsets[f]) {
+                PyErr_SetString(PyExc_ValueError, "offsets must not decrease");
+            }
+        }
+        for (Py_ssize_t i = 0; i < n_splits && !PyErr_Occurred(); i++) {
+            if (trees[i] >= n_trees) {
+                PyErr_Format(PyExc_ValueError, "split %zd: its tree is out of range", i);
+            }
+        }
+    }
+    if (PyErr_Occurred()) {
+        release(b, N_BUFS);
+        return NULL;
+    }
+    /* alive: per tree, its leaves still reachable; common: the same after the features
+       that hold one value in every row; varying: the other features' indices. */
+    uint32_t *alive = PyMem_Malloc((n_trees + 1) * sizeof(uint32_t));
+    uint32_t *common = PyMem_Malloc((n_trees + 1) * sizeof(uint32_t));
+    unsigned char *differs = PyMem_Calloc(n_features + 1, 1);
+    Py_ssize_t *varying = PyMem_Malloc((n_features + 1) * sizeof(Py_ssize_t));
+    if (!alive || !common || !differs || !varying) {
+        PyMem_Free(alive);
+        PyMem_Free(common);
+        PyMem_Free(differs);
+        PyMem_Free(varying);
+        release(b, N_BUFS);
+        return PyErr_NoMemory();
+    }
+    int lost = 0;  /* a tree with no leaf left: malformed masks */
+    Py_BEGIN_ALLOW_THREADS
+    /* A page's page-level features hold one value in all its rows: their masks are
+       applied once, not once a row. (NaN never equals itself: such a column varies.) */
+    for (Py_ssize_t row = 0; row < n_rows; row++) {
+        const float *x = X + row * n_cols;
+        for (Py_ssize_t f = 0; f < n_features; f++) {
+            differs[f] |= !(x[f] == X[f]);
+        }
+    }
+    for (Py_ssize_t t = 0; t < n_trees; t++) {
+        common[t] = ~(uint32_t)0;
+    }
+    Py_ssize_t n_varying = 0;
+    for (Py_ssize_t f = 0; f < n_features; f++) {
+        if (offsets[f] == offsets[f + 1]) {
+            continue;
+        }
+        if (differs[f] || n_rows == 0) {
+            varying[n_varying++] = f;
+            continue;
+        }
+        for (Py_ssize_t i = offsets[f]; i < offsets[f + 1] && thresholds[i] < X[f]; i++) {
+            common[trees[i]] &= masks[i];
+        }
+    }
+    for (Py_ssize_t row = 0; row < n_rows && !lost; row++) {
+        const float *x = X + row * n_cols;
+        memcpy(alive, common, n_trees * sizeof(uint32_t));
+        for (Py_ssize_t k = 0; k < n_varying; k++) {
+            const Py_ssize_t f = varying[k];
+            Py_ssize_t i = offsets[f];
+            const Py_ssize_t end = offsets[f + 1];
+            const float v = x[f];
+            if (v != v) {  /* missing: the splits that send it right clear their masks */
+                for (; i < end; i++) {
+                    if (!missing_left[i]) {
+                        alive[trees[i]] &= masks[i];
+                    }
+                }
+                continue;
+            }
+            for (; i < end && thresholds[i] < v; i++) {
+                alive[trees[i]] &= masks[i];
+            }
+        }
+        double sum = out[row];
+        for (Py_ssize_t t = 0; t < n_trees; t++) {
+            if (!alive[t]) {
+                lost = 1;
+                break;
+            }
+            sum += leaves[t * MAX_LEAVES + lowest_bit(alive[t])];
+        }
+        out[row] = sum;
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(alive);
+    PyMem_Free(common);
+    PyMem_Free(differs);
+    PyMem_Free(varying);
+    release(b, N_BUFS);
+    if (lost) {
+        PyErr_SetString(PyExc_ValueError, "a row reached no leaf: the split masks are malformed");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"score_bits", score_bits, METH_VARARGS,
+     "score_bits(X, thresholds, trees, masks, missing_left, offsets, leaves, out): what\n"
+     "score() adds for float32 rows, from the trees as bit-vector splits (trees.py builds\n"
+     "them): grouped by feature and sorted by threshold, offsets[f]..offsets[f+1] those\n"
+     "of feature f; leaves[tree, leaf], leftmost leaf first."},
     {"score", score, METH_VARARGS,
      "score(X, nodes, roots, out): add every tree's leaf value for each row of X\n"
      "(float32 or float64) to out (float64), in tree order."},
@@ -180,7 +361,8 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__treescore(void) {
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddIntConstant(m, "NODE_BYTES", (long)sizeof(Node)) < 0) {
+    if (m != NULL && (PyModule_AddIntConstant(m, "NODE_BYTES", (long)sizeof(Node)) < 0 ||
+                      PyModule_AddIntConstant(m, "MAX_LEAVES", MAX_LEAVES) < 0)) {
         Py_DECREF(m);
         return NULL;
     }

@@ -32,6 +32,10 @@ PACKED_FIELDS = (("threshold", "f8", "num_threshold"), ("value", "f8", "value"),
                  ("right", "i4", "right"), ("is_leaf", "u1", "is_leaf"),
                  ("missing_left", "u1", "missing_go_to_left"))
 PACKED_NODE = np.dtype([(name, kind) for name, kind, _ in PACKED_FIELDS], align=True)
+# Leaves per tree the bit-vector scorer handles (one bit each in a 32-bit word), and
+# trees per pass (numbered in 16 bits).
+MAX_BIT_LEAVES = 32
+MAX_BIT_TREES = 2**16
 # Where the packed records start: a cache line, so that no record straddles two.
 PACKED_ALIGNMENT = 64
 
@@ -54,6 +58,7 @@ class TreeEnsemble:
     _compiled: list | None = field(default=None, repr=False)  # see _compile()
     _staged: object = field(default=None, repr=False)  # see _stage()
     _packed: np.ndarray | None = field(default=None, repr=False)  # see _pack()
+    _bit_tables: tuple | None = field(default=None, repr=False)  # see _bits()
 
     @classmethod
     def from_sklearn(cls, estimator) -> TreeEnsemble:
@@ -188,11 +193,62 @@ class TreeEnsemble:
             self._packed[:] = raw
         return self._packed
 
+    def _bits(self) -> tuple | bool:
+        """The trees as the bit-vector scorer's tables (score_bits in _treescore.c):
+        the splits grouped by feature and sorted by threshold, as four arrays (the
+        threshold rounded down to float32, the tree, the mask that clears the leaves of
+        the split's left subtree, where a missing value goes); where each feature's
+        splits start; and each tree's leaf values, leftmost first. False where a tree
+        has more than MAX_BIT_LEAVES leaves or a pass more than MAX_BIT_TREES trees."""
+        if self._bit_tables is not None:
+            return self._bit_tables
+        self._bit_tables = False
+        nodes, n_nodes = self.nodes, len(self.nodes["value"])
+        if len(self.roots) > MAX_BIT_TREES:
+            return False
+        leaf = nodes["is_leaf"].astype(bool)
+        left, right = nodes["left"], nodes["right"]
+        bounds = [*self.roots.tolist(), n_nodes]
+        leaves = np.zeros((len(self.roots), MAX_BIT_LEAVES))
+        first = np.zeros(n_nodes, dtype=np.int64)  # a subtree's leftmost leaf number
+        count = np.zeros(n_nodes, dtype=np.int64)  # and its number of leaves
+        tree_of = np.zeros(n_nodes, dtype=np.uint16)
+        for tree, (start, end) in enumerate(zip(bounds, bounds[1:])):
+            tree_of[start:end] = tree
+            numbered = 0
+            for node in _left_first(self.roots[tree], left, right, leaf):
+                if leaf[node]:
+                    if numbered == MAX_BIT_LEAVES:
+                        return False
+                    first[node], count[node] = numbered, 1
+                    leaves[tree, numbered] = nodes["value"][node]
+                    numbered += 1
+                else:  # after both subtrees (_left_first gives splits last)
+                    first[node] = first[left[node]]
+                    count[node] = count[left[node]] + count[right[node]]
+        split = np.flatnonzero(~leaf)
+        split = split[np.lexsort((nodes["num_threshold"][split], nodes["feature_idx"][split]))]
+        below = (1 << count[left[split]]) - 1  # the left subtree's leaves, from bit 0
+        masks = (~(below << first[left[split]]) & 0xFFFFFFFF).astype(np.uint32)
+        features = nodes["feature_idx"][split]
+        offsets = np.searchsorted(features, np.arange(self.n_features + 1)).astype(np.int64)
+        self._bit_tables = (_round_down32(nodes["num_threshold"][split]), tree_of[split],
+                            masks, nodes["missing_go_to_left"][split].astype(np.uint8),
+                            offsets, leaves)
+        return self._bit_tables
+
     def _c_scores(self, X: np.ndarray) -> np.ndarray:
+        """The C scorer's sums: by bit vectors for float32 rows (the features' type)
+        when every tree fits them, else by walking the nodes; the same either way."""
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
+        X = np.ascontiguousarray(X)
         total = np.full(len(X), self.baseline)
-        _treescore.score(np.ascontiguousarray(X), self._pack(), self.roots, total)
+        bits = self._bits() if X.dtype == np.float32 else False
+        if bits:
+            _treescore.score_bits(X, *bits, total)
+        else:
+            _treescore.score(X, self._pack(), self.roots, total)
         return total
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
@@ -255,6 +311,28 @@ class TreeEnsemble:
             nodes={name: np.asarray(arrays[f"{prefix}.{name}"]) for name in NODE_FIELDS},
             n_features=int(arrays[f"{prefix}.n_features"][0]),
         )
+
+
+def _round_down32(values: np.ndarray) -> np.ndarray:
+    """The largest float32 at most each value: for a float32 x, x <= t exactly when
+    x <= _round_down32(t)."""
+    with np.errstate(over="ignore"):  # beyond float32's range: ±inf, then stepped in
+        rounded = np.asarray(values, dtype=np.float64).astype(np.float32)
+    above = rounded.astype(np.float64) > values
+    rounded[above] = np.nextafter(rounded[above], np.float32(-np.inf))
+    return rounded
+
+
+def _left_first(root: int, left: np.ndarray, right: np.ndarray, leaf: np.ndarray):
+    """The nodes of the tree under ``root``, each leaf in left-to-right order and each
+    split after both its subtrees."""
+    stack = [(int(root), False)]
+    while stack:
+        node, done = stack.pop()
+        if leaf[node] or done:
+            yield node
+            continue
+        stack += [(node, True), (int(right[node]), False), (int(left[node]), False)]
 
 
 class _Stage:
