@@ -7,8 +7,7 @@
 - Throughput on one core (OMP_NUM_THREADS=1), model loaded once, over the first
   300 pages by file name, HTML already in memory as text, parsing included. The
   contenders run in alternation, round after round, so machine drift cancels; the
-  figure is each one's median round. "dechaff batched" is Extractor.extract_many
-  over the same pages (scored extractor.BATCH_PAGES at a time). Ratios are against
+  figure is each one's median round. Ratios are against
   trafilatura's default extract() and against a bare lxml.html parse of the same
   pages.
 - Start-up: a fresh process importing dechaff and loading the model; the first
@@ -65,7 +64,6 @@ def throughput(pages: list[str], rounds: int) -> dict[str, float]:
     one_by_one = {"dechaff": extractor.extract, "trafilatura": _trafilatura,
                   "lxml parse": _bare_parse}
     contenders = {name: partial(_each, run) for name, run in one_by_one.items()}
-    contenders["dechaff batched"] = extractor.extract_many
     for run in contenders.values():  # warm-up: imports, caches
         run(pages[:10])
     seconds: dict[str, list[float]] = {name: [] for name in contenders}

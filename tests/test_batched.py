@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dechaff.decode import MAX_PAGE_BYTES
-from dechaff.extractor import BATCH_PAGES, Extractor, default_extractor
+from dechaff.extractor import Extractor, default_extractor
 from dechaff.features import featurize
 from dechaff.page import ParseError, read_page
 
@@ -19,8 +19,8 @@ BINARY = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 @pytest.fixture(scope="module")
 def htmls() -> list[str]:
     pages = [p.read_text() for p in sorted(LABELED.glob("*.html"))]
-    # more pages than one batch, with an empty page among them
-    return (pages * (BATCH_PAGES // len(pages) + 2))[: BATCH_PAGES + 3] + [EMPTY]
+    # a dozen pages, with an empty page among them
+    return (pages * 2)[:11] + [EMPTY]
 
 
 def test_probabilities_many_equal_one_page_at_a_time(htmls):
@@ -55,6 +55,23 @@ def test_a_bad_page_does_not_lose_the_others(htmls):
     assert isinstance(out[1], ParseError)
     assert isinstance(out[3], Exception)
     assert [out[0], out[2], out[4]] == [extractor.extract(h) for h in htmls[:3]]
+
+
+def test_a_page_that_fails_after_parsing_does_not_lose_the_others(htmls, monkeypatch):
+    extractor = Extractor()
+    expected = [extractor.extract(h) for h in htmls[:3]]
+    scored = extractor.probabilities
+
+    def fails_on_the_second(page):
+        if page.blocks and page.blocks[0].text == bad_first_block:
+            raise RuntimeError("scoring failed")
+        return scored(page)
+
+    bad_first_block = read_page(htmls[1]).blocks[0].text
+    monkeypatch.setattr(extractor, "probabilities", fails_on_the_second)
+    out = extractor.extract_many(htmls[:3])
+    assert isinstance(out[1], RuntimeError)
+    assert [out[0], out[2]] == [expected[0], expected[2]]
 
 
 def test_articles_stream_in_order(htmls):

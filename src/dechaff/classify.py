@@ -52,15 +52,6 @@ class TreePass:
         return {**self.params, "feature_names": self.feature_names}
 
 
-def _stack(matrices: list[np.ndarray]) -> np.ndarray:
-    return matrices[0] if len(matrices) == 1 else np.vstack(matrices)
-
-
-def _split(rows: np.ndarray, parts: Sequence) -> list[np.ndarray]:
-    """``rows`` cut back into one array per part, by the parts' lengths."""
-    return np.split(rows, np.cumsum([len(part) for part in parts])[:-1])
-
-
 class ContentModel:
     """The fitted model as shipped: a first pass over block features, and optionally a
     second pass that also sees the first pass's probabilities around each block.
@@ -81,32 +72,25 @@ class ContentModel:
         return names + tuple(self.second.feature_names[len(names):]) if self.second else names
 
     def passes(self, features) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Each pass's input matrix and P(content) per block, first pass first."""
-        return self.passes_many([features])[0]
-
-    def passes_many(self, pages: Sequence) -> list[list[tuple[np.ndarray, np.ndarray]]]:
-        """``passes`` for many pages' features, each pass one prediction over all rows.
-
-        The trees score each row on its own, so the results are those of ``passes``
-        page by page, bit for bit; one call per pass saves the per-call cost of the
-        trees (300 calls per pass).
-        """
+        """Each pass's input matrix and P(content) per block, first pass first (the
+        second only for a page with blocks)."""
         from .features import context_features
 
-        if not pages:
-            return []
-        first = _split(self.first.content_probability(_stack([f.X for f in pages])), pages)
-        out = [[(f.X, p)] for f, p in zip(pages, first)]
-        if self.second is None:
-            return out
-        todo = [i for i, p in enumerate(first) if len(p)]
-        matrices = [np.hstack([pages[i].X, context_features(pages[i], first[i])])
-                    for i in todo]
-        if todo:
-            second = _split(self.second.content_probability(_stack(matrices)), matrices)
-            for i, matrix, p in zip(todo, matrices, second):
-                out[i].append((matrix, p))
+        first = self.first.content_probability(features.X)
+        out = [(features.X, first)]
+        if self.second is not None and len(first):
+            matrix = np.hstack([features.X, context_features(features, first)])
+            out.append((matrix, self.second.content_probability(matrix)))
         return out
+
+    def passes_many(self, pages: Sequence) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+        """``passes`` for each of many pages' features.
+
+        Page by page: the C scorer applies the splits on a page's page-level features
+        once for all its rows, which rows of several pages stacked together would lose,
+        and it has no cost per call worth sharing.
+        """
+        return [self.passes(features) for features in pages]
 
     def probabilities(self, features) -> np.ndarray:
         return self.passes(features)[-1][1]

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
 from .article import FORMATS, Article, render
 from .classify import ContentModel
-from .features import Features, featurize
+from .features import featurize
 from .model_io import load_model
 from .page import Page, read_page
-
-# Pages scored together by Extractor.articles: enough that the trees' per-call cost
-# (a few ms a page) vanishes, few enough that a batch's matrices stay small.
-BATCH_PAGES = 8
 
 
 class Extractor:
@@ -57,25 +52,16 @@ class Extractor:
         return render(self.article(html), format)
 
     def articles(self, htmls: Iterable[str | bytes]) -> Iterator[Article | Exception]:
-        """``article`` for each page, in order, scored BATCH_PAGES pages at a time.
-
-        The same Articles as one page at a time, faster: the model scores a batch in
-        one call per pass. A page that cannot be read yields the exception it raised
-        (ParseError, PageTooLarge...), in its place, and the other pages go on.
-        """
-        for chunk in _chunks(htmls, BATCH_PAGES):
-            read: list[tuple[Page, Features] | Exception] = []
-            for html in chunk:
-                try:
-                    page = read_page(html)
-                    read.append((page, featurize(page)))
-                except Exception as error:  # reported in the page's slot
-                    read.append(error)
-            good = [item for item in read if not isinstance(item, Exception)]
-            scores = iter(self.model.probabilities_many([features for _, features in good]))
-            for item in read:
-                yield item if isinstance(item, Exception) else self._article(item[0],
-                                                                              next(scores))
+        """``article`` for each page, in order. A page that cannot be read yields the
+        exception it raised (ParseError, PageTooLarge...), in its place, and the other
+        pages go on."""
+        for html in htmls:
+            try:
+                article = self.article(html)
+            except Exception as error:  # reported in the page's slot
+                yield error
+            else:
+                yield article
 
     def extract_many(self, htmls: Iterable[str | bytes],
                      format: str = "text") -> list[str | Exception]:
@@ -84,12 +70,6 @@ class Extractor:
             raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
         return [item if isinstance(item, Exception) else render(item, format)
                 for item in self.articles(htmls)]
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 @lru_cache(maxsize=1)
