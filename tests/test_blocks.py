@@ -161,3 +161,9 @@ def test_frames_hold_their_elements_only_when_asked():
         "html", "body", "div", "p", "p", "b"]
     assert frames.elements[2].get("class") == "a"
     assert blockify(root)[1].elements == []
+
+
+def test_any_block_limit_is_accepted():
+    root = parse_tree("<html><body><p>one</p><p>two</p></body></html>")
+    assert [b.text for b in blockify(root, max_blocks=2**70)[0]] == ["one", "two"]
+    assert [b.text for b in blockify(root, max_blocks=1)[0]] == ["one"]

@@ -94,6 +94,13 @@ def test_a_needle_across_two_texts_is_in_neither():
 
 
 @needs_textscan
+def test_every_text_holds_the_empty_needle(monkeypatch):
+    texts = ["ab", "", "c"]
+    assert _marks(texts, "\x00", ("",), monkeypatch, _textscan) == [True, True, True]
+    assert _marks(texts, "\x00", ("",), monkeypatch, None) == [True, True, True]
+
+
+@needs_textscan
 @pytest.mark.parametrize("ends, out", [
     (np.array([2, 5], dtype=np.int32), np.zeros(2, dtype=np.uint8)),  # not int64
     (np.array([2, 5]), np.zeros(3, dtype=np.uint8)),  # one mark too many

@@ -882,6 +882,12 @@ static int utf8_names(PyObject *tuple, const char **names, Py_ssize_t most, Py_s
     return 0;
 }
 
+/* rules.X = value, holding a reference (and dropping the old one). */
+static void hold(PyObject **slot, PyObject *value) {
+    Py_INCREF(value);
+    Py_XSETREF(*slot, value);
+}
+
 static PyObject *configure(PyObject *module, PyObject *args) {
     PyObject *block_type, *tag_flags, *kinds, *words, *marker, *marks, *styles;
     if (!PyArg_ParseTuple(args, "OO!O!O!UO!O!:configure", &block_type, &PyDict_Type,
@@ -909,24 +915,17 @@ static PyObject *configure(PyObject *module, PyObject *args) {
             PyErr_SetString(PyExc_TypeError, "configure: kinds are str");
             return NULL;
         }
-        Py_INCREF(PyTuple_GET_ITEM(kinds, k));
-        Py_XSETREF(rules.kinds[k], PyTuple_GET_ITEM(kinds, k));
+        hold(&rules.kinds[k], PyTuple_GET_ITEM(kinds, k));
     }
     rules.content_name = mark_names[0];
     rules.chrome_name = mark_names[1];
     /* Keep every object whose UTF-8 the pointers above borrow. */
-    Py_INCREF(block_type);
-    Py_XSETREF(rules.block_type, block_type);
-    Py_INCREF(tag_flags);
-    Py_XSETREF(rules.tag_flags, tag_flags);
-    Py_INCREF(words);
-    Py_XSETREF(rules.word_attributes, words);
-    Py_INCREF(marker);
-    Py_XSETREF(rules.marker, marker);
-    Py_INCREF(marks);
-    Py_XSETREF(rules.marks, marks);
-    Py_INCREF(styles);
-    Py_XSETREF(rules.hidden_styles, styles);
+    hold(&rules.block_type, block_type);
+    hold(&rules.tag_flags, tag_flags);
+    hold(&rules.word_attributes, words);
+    hold(&rules.marker, marker);
+    hold(&rules.marks, marks);
+    hold(&rules.hidden_styles, styles);
     if (!rules.empty && !(rules.empty = PyUnicode_FromString(""))) {
         return NULL;
     }

@@ -78,7 +78,9 @@ static PyObject *mark_containing(PyObject *module, PyObject *args) {
             goto done;
         }
     }
-    if (needle.len > 0 && texts > 0) {
+    if (needle.len == 0) {  /* every text holds the empty string, as str.find says */
+        memset(out.buf, 1, (size_t)texts);
+    } else if (texts > 0) {
         const char *base = hay.buf;
         unsigned char *marks = out.buf;
         Py_ssize_t from = 0, text = 0;

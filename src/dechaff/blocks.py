@@ -13,6 +13,7 @@ overflow the Python stack.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -328,7 +329,7 @@ def blockify(root, max_blocks: int = MAX_BLOCKS,
     it declines (None) what it does not expect, and the Python walk takes that page.
     """
     if _blockwalk is not None and not keep_elements and isinstance(root, etree._Element):
-        walked = _blockwalk.walk(root, max_blocks)
+        walked = _blockwalk.walk(root, min(max_blocks, sys.maxsize))
         if walked is not None:
             blocks, tags, parents, attrs = walked
             return blocks[:max_blocks], Frames(tags, parents, attrs)
