@@ -15,6 +15,9 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(_MSC_VER)
+#include <intrin.h> /* _BitScanForward */
+#endif
 
 /* One node; trees.py builds the same layout as a NumPy dtype (align=True) and
    checks its size against NODE_BYTES. */
