@@ -12,6 +12,8 @@ from lxml import etree
 from dechaff import blocks
 from dechaff.page import parse_tree
 
+from .conftest import LABELED, WCXB, needs_dataset
+
 walk = pytest.importorskip(
     "dechaff._blockwalk", reason="dechaff._blockwalk is not built (no C compiler)")
 
@@ -147,3 +149,25 @@ def _markup(draw, depth: int = 0) -> str:
 def test_random_pages_walk_alike(markup, most):
     root = parse_tree(f"<html><body>{markup}</body></html>")
     assert c_walk(root, most) == python_walk(root, most)
+
+
+def _real_pages(directory, count: int) -> list[str]:
+    from dechaff.datasets import list_pages, read_page_labels
+    from dechaff.decode import decode_html
+
+    return [decode_html(read_page_labels(ref).html) for ref in list_pages(directory)[:count]]
+
+
+def test_both_walks_agree_on_the_projects_labeled_pages():
+    for html in _real_pages(LABELED, 100):
+        root = parse_tree(html)
+        assert c_walk(root) == python_walk(root)
+
+
+@needs_dataset
+def test_both_walks_agree_on_real_pages():
+    # (bench/equivalence.py compares the whole pipeline on all 1,497 pages.)
+    for html in _real_pages(WCXB, 150):
+        root = parse_tree(html)
+        if root is not None:
+            assert c_walk(root) == python_walk(root)
