@@ -62,16 +62,30 @@ def test_a_row_at_the_threshold_goes_left_and_missing_values_follow_the_flag():
 
 
 @needs_c
-@pytest.mark.parametrize("field, value, message", [
-    ("left", 7, "out of range"),       # a child past the last node
-    ("right", 0, "out of range"),      # a child pointing back at its parent: a loop
-    ("feature_idx", 3, "out of range"),  # a feature the rows do not have
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])  # node walk, bit vectors
+@pytest.mark.parametrize("changes, message", [
+    ({"left": 7}, "out of range"),  # a child past the last node
+    ({"right": 0}, "out of range"),  # a child pointing back at its parent: a loop
+    ({"left": 0, "right": 0}, "out of range"),  # both: a loop without a leaf
+    ({"feature_idx": 3}, "out of range|offsets"),  # a feature the rows do not have
 ])
-def test_malformed_trees_are_a_clear_error_not_a_crash(field, value, message):
+def test_malformed_trees_are_a_clear_error_not_a_crash(changes, message, dtype):
     trees = one_split()
-    trees.nodes[field][0] = value
+    for field, value in changes.items():
+        trees.nodes[field][0] = value
     with pytest.raises(ValueError, match=message):
-        trees.decision_function(np.zeros((2, 1)))
+        trees.decision_function(np.zeros((2, 1), dtype=dtype))
+
+
+@needs_c
+def test_a_leaf_shared_by_two_splits_is_scored_by_the_node_walk():
+    # Not a tree (leaf 1 has two parents): no leaf numbering fits it, so the bit
+    # vectors stand aside and the node walk scores it as it reads.
+    trees = one_split()
+    trees.nodes["right"][0] = 1
+    assert trees._bits() is False
+    rows = np.array([[0.0], [1.0]], dtype=np.float32)
+    assert trees.decision_function(rows).tolist() == [1.25, 1.25]
 
 
 @needs_c

@@ -151,20 +151,20 @@ class CaselessFinder:
         # One character lower-casing to two would shift every position after it.
         self.aligned = len(self.lowered) == len(self.joined)
         self._separator = separator
-        self._scan: tuple[bytes, np.ndarray] | None = None
+        self._scan: tuple[bytes, np.ndarray] | bool | None = None  # see _utf8
 
     def _utf8(self) -> tuple[bytes, np.ndarray] | None:
-        """The lowered texts as UTF-8, and where each ends, for _textscan; None where
-        the separator is not one ASCII character or the texts hold it."""
+        """The lowered texts as UTF-8, and where each ends, for _textscan (worked out
+        once); None where the separator is not one ASCII character or the texts hold it."""
         if self._scan is None:
-            self._scan = (b"", np.zeros(0, dtype=np.int64))
+            self._scan = False
             if len(self._separator) == 1 and self._separator.isascii():
                 encoded = self.lowered.encode("utf-8", "surrogatepass")
                 ends = np.flatnonzero(np.frombuffer(encoded, dtype=np.uint8)
                                       == ord(self._separator))
                 if len(ends) == len(self.starts) - 1:
                     self._scan = (encoded, np.append(ends, len(encoded)).astype(np.int64))
-        return self._scan if len(self._scan[1]) else None
+        return self._scan or None
 
     def containing(self, pattern: re.Pattern) -> np.ndarray:
         """Per text: whether it may match ``pattern`` (True for all if unsure)."""

@@ -32,12 +32,12 @@ PACKED_FIELDS = (("threshold", "f8", "num_threshold"), ("value", "f8", "value"),
                  ("right", "i4", "right"), ("is_leaf", "u1", "is_leaf"),
                  ("missing_left", "u1", "missing_go_to_left"))
 PACKED_NODE = np.dtype([(name, kind) for name, kind, _ in PACKED_FIELDS], align=True)
+# Where the packed records start: a cache line, so that no record straddles two.
+PACKED_ALIGNMENT = 64
 # Leaves per tree the bit-vector scorer handles (one bit each in a 32-bit word), and
 # trees per pass (numbered in 16 bits).
 MAX_BIT_LEAVES = 32
 MAX_BIT_TREES = 2**16
-# Where the packed records start: a cache line, so that no record straddles two.
-PACKED_ALIGNMENT = 64
 
 
 @dataclass(slots=True)
@@ -204,8 +204,8 @@ class TreeEnsemble:
             return self._bit_tables
         self._bit_tables = False
         nodes, n_nodes = self.nodes, len(self.nodes["value"])
-        if len(self.roots) > MAX_BIT_TREES:
-            return False
+        if len(self.roots) > MAX_BIT_TREES or not _is_forest(self.roots, nodes):
+            return False  # the node walk serves, and reports a malformed model
         leaf = nodes["is_leaf"].astype(bool)
         left, right = nodes["left"], nodes["right"]
         bounds = [*self.roots.tolist(), n_nodes]
@@ -321,6 +321,26 @@ def _round_down32(values: np.ndarray) -> np.ndarray:
     above = rounded.astype(np.float64) > values
     rounded[above] = np.nextafter(rounded[above], np.float32(-np.inf))
     return rounded
+
+
+def _is_forest(roots: np.ndarray, nodes: dict[str, np.ndarray]) -> bool:
+    """Whether the nodes are trees laid end to end from ``roots``: the first root is
+    node 0, each split's children come after it within its tree, and every node but
+    the roots is the child of exactly one split. (Numbering the leaves walks the
+    trees, which must end, and give each leaf one place.)"""
+    n_nodes = len(nodes["value"])
+    bounds = np.append(np.asarray(roots, dtype=np.int64), n_nodes)
+    if len(roots) == 0 or bounds[0] != 0 or (np.diff(bounds) <= 0).any():
+        return False
+    split = np.flatnonzero(~nodes["is_leaf"].astype(bool))
+    tree_end = np.repeat(bounds[1:], np.diff(bounds))[split]
+    children = np.concatenate([nodes["left"][split], nodes["right"][split]]).astype(np.int64)
+    inside = (children > np.tile(split, 2)) & (children < np.tile(tree_end, 2))
+    if not inside.all():
+        return False
+    parents = np.bincount(children, minlength=n_nodes)
+    parents[bounds[:-1]] += 1  # a root has none: count it as having its one
+    return bool((parents == 1).all())
 
 
 def _left_first(root: int, left: np.ndarray, right: np.ndarray, leaf: np.ndarray):
