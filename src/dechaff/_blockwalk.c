@@ -670,7 +670,9 @@ static int top(const Ints *stack, int otherwise) {
     return stack->len ? stack->items[stack->len - 1] : otherwise;
 }
 
-/* blocks._layout_cell: whether an element below `cell` is block-level or a line break.
+/* blocks._layout_cell: whether an element below `cell` is block-level, a line break or
+   a cell (blocks.LAYOUT_CELL_MARKS; the search stops at the first, so at the nearest
+   cell below, and no node is searched for two cells).
    -1 with w->fallback set for a node the Python walk would name otherwise. */
 static int layout_cell(Walk *w, XmlNode *cell) {
     XmlNode *node = cell->children;
@@ -686,7 +688,7 @@ static int layout_cell(Walk *w, XmlNode *cell) {
                 return -1;
             }
             Py_DECREF(tag);
-            if (flags & (TAG_BLOCK | TAG_BREAK)) {
+            if (flags & (TAG_BLOCK | TAG_BREAK | TAG_CELL)) {
                 return 1;
             }
             if (node->children) {

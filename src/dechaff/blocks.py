@@ -44,7 +44,9 @@ HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 CELL_TAGS = frozenset({"td", "th"})
 # A table cell holding one of these is laid out as a region of the page, not a cell
 # of data: it starts and ends a block of its own, like a <div> (see _layout_cell).
-LAYOUT_CELL_MARKS = BLOCK_TAGS | {"br"}
+# A cell inside a cell (which an HTML parser hardly makes) ends the search too, so no
+# element is searched for more than one cell: the walk stays linear in the page.
+LAYOUT_CELL_MARKS = BLOCK_TAGS | CELL_TAGS | {"br"}
 LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
 ITEM_TAGS = frozenset({"li", "dd", "dt"})
 # The attribute that marks content in hand-labeled pages (see labeled_data/README.md).
