@@ -190,7 +190,6 @@ typedef struct {
     Bytes text;  /* the block being read, UTF-8 */
     Py_ssize_t link_chars, marked_chars, max_blocks;
     int verbatim, links, marked;
-    int after_break;  /* a line break was read and no visible text since */
     int fallback;  /* set when the page needs the Python walk */
     int stop;  /* max_blocks reached */
     TagSlot slots[TAG_SLOTS];
@@ -377,7 +376,6 @@ static int flush_text(Walk *w) {
     Py_ssize_t link_chars = w->link_chars, marked_chars = w->marked_chars;
     w->text.len = 0;
     w->link_chars = w->marked_chars = 0;
-    w->after_break = 0;
     if (!raw) {
         if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
             PyErr_Clear();
@@ -440,29 +438,6 @@ static int flush_text(Walk *w) {
     return status;
 }
 
-/* Whether UTF-8 text holds a character that is not white space (not str.isspace). */
-static int visible(const unsigned char *s, Py_ssize_t size) {
-    Py_ssize_t i = 0;
-    while (i < size) {
-        Py_UCS4 ch = s[i];
-        int extra = ch < 0x80 ? 0 : ch >= 0xF0 ? 3 : ch >= 0xE0 ? 2 : ch >= 0xC0 ? 1 : -1;
-        if (extra < 0 || i + extra >= size) {
-            return 1;  /* not UTF-8: the flush's decoding sends the page to Python */
-        }
-        if (extra) {
-            ch &= 0x3F >> extra;
-            for (int k = 1; k <= extra; k++) {
-                ch = (ch << 6) | (s[i + k] & 0x3F);
-            }
-        }
-        if (!Py_UNICODE_ISSPACE(ch)) {
-            return 1;
-        }
-        i += extra + 1;
-    }
-    return 0;
-}
-
 /* Add the text of the run of text nodes from `node` (an element's text, or a node's
    tail), as read from `frame`. */
 static int add_text(Walk *w, XmlNode *node, int frame) {
@@ -478,9 +453,6 @@ static int add_text(Walk *w, XmlNode *node, int frame) {
     Py_ssize_t added = w->text.len - before;
     if (!added) {
         return 0;
-    }
-    if (w->after_break && visible((const unsigned char *)w->text.bytes + before, added)) {
-        w->after_break = 0;
     }
     if (!w->text_frames.len || w->text_frames.items[w->text_frames.len - 1] != frame) {
         if (ints_push(&w->text_frames, frame) < 0) {
@@ -670,44 +642,6 @@ static int top(const Ints *stack, int otherwise) {
     return stack->len ? stack->items[stack->len - 1] : otherwise;
 }
 
-/* blocks._layout_cell: whether an element below `cell` is block-level, a line break or
-   a cell (blocks.LAYOUT_CELL_MARKS; the search stops at the first, so at the nearest
-   cell below, and no node is searched for two cells).
-   -1 with w->fallback set for a node the Python walk would name otherwise. */
-static int layout_cell(Walk *w, XmlNode *cell) {
-    XmlNode *node = cell->children;
-    while (node) {
-        if (node->type == NODE_ELEMENT) {
-            if (node->ns) {
-                w->fallback = 1;
-                return -1;
-            }
-            int flags;
-            PyObject *tag = tag_of(w, node->name, &flags);
-            if (!tag) {
-                return -1;
-            }
-            Py_DECREF(tag);
-            if (flags & (TAG_BLOCK | TAG_BREAK | TAG_CELL)) {
-                return 1;
-            }
-            if (node->children) {
-                node = node->children;
-                continue;
-            }
-        } else if (node->type != NODE_TEXT && node->type != NODE_CDATA &&
-                   node->type != NODE_COMMENT && node->type != NODE_PI) {
-            w->fallback = 1;
-            return -1;
-        }
-        while (node != cell && !node->next) {
-            node = node->parent;
-        }
-        node = node == cell ? NULL : node->next;
-    }
-    return 0;
-}
-
 /* The start of a node; *descend says whether its children are walked. */
 static int start(Walk *w, XmlNode *node, int *descend) {
     *descend = 0;
@@ -757,13 +691,6 @@ static int start(Walk *w, XmlNode *node, int *descend) {
             w->marked = content;
         }
     }
-    if (flags & TAG_CELL) {  /* a cell laid out as a region is a block of its own */
-        int layout = layout_cell(w, node);
-        if (layout < 0) {
-            return -1;
-        }
-        flags |= layout ? TAG_BLOCK : 0;
-    }
     if (append_long(w->parents, top(&w->stack, -1)) < 0 || ints_push(&w->flags, flags) < 0) {
         return -1;
     }
@@ -778,13 +705,8 @@ static int start(Walk *w, XmlNode *node, int *descend) {
     } else if (flags & TAG_LINK) {
         w->links++;
     } else if (flags & TAG_BREAK) {
-        if (!w->after_break || w->verbatim) {
-            if (bytes_add(&w->text, LINE_BREAK_UTF8, 3) < 0) {
-                return -1;
-            }
-            w->after_break = 1;
-        } else if (w->text.len && (flush(w) < 0 || w->stop)) {  /* <br><br>: a paragraph */
-            return w->stop ? 0 : -1;
+        if (bytes_add(&w->text, LINE_BREAK_UTF8, 3) < 0) {
+            return -1;
         }
     } else if ((flags & TAG_CELL) && w->text.len) {
         if (bytes_add(&w->text, CELL_BREAK_UTF8, 3) < 0) {

@@ -1,10 +1,7 @@
 """Tree to blocks: cut a parsed page into text blocks at block-level boundaries.
 
 A *block* is the run of text between two block-level boundaries (a paragraph, a
-heading, a list item, a table row, a menu entry...). Two line breaks in a row end a
-paragraph, as jusText reads them, and a table cell that holds a line break or a
-block-level element is a region of an old table layout, not a cell of data: a block
-of its own. Each block remembers the
+heading, a list item, a table row, a menu entry...). Each block remembers the
 element that owns it and the elements its text came from, as indices into the
 page's *frames*: one frame per element, with its tag, parent and class/id words,
 which is all the feature code needs to know about the tree.
@@ -42,11 +39,6 @@ SKIP_TAGS = frozenset(
 HIDDEN_STYLES = ("display:none", "visibility:hidden")
 HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 CELL_TAGS = frozenset({"td", "th"})
-# A table cell holding one of these is laid out as a region of the page, not a cell
-# of data: it starts and ends a block of its own, like a <div> (see _layout_cell).
-# A cell inside a cell (which an HTML parser hardly makes) ends the search too, so no
-# element is searched for more than one cell: the walk stays linear in the page.
-LAYOUT_CELL_MARKS = BLOCK_TAGS | CELL_TAGS | {"br"}
 LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
 ITEM_TAGS = frozenset({"li", "dd", "dt"})
 # The attribute that marks content in hand-labeled pages (see labeled_data/README.md).
@@ -147,16 +139,6 @@ def _hidden(attributes: dict[str, str]) -> bool:
     return any(hidden in style for hidden in HIDDEN_STYLES)
 
 
-def _layout_cell(cell) -> bool:
-    """Whether a table cell holds a line break or a block-level element: old pages
-    laid out in tables put a whole column (menu, article, advertisements) in one."""
-    for element in cell.iterdescendants():
-        tag = element.tag
-        if tag.__class__ is str and tag.lower() in LAYOUT_CELL_MARKS:
-            return True
-    return False
-
-
 _ALNUM = re.compile(r"[^\W_]")  # str.isalnum, as a search
 
 
@@ -191,8 +173,6 @@ class _Walker:
         self.text_frames: list[int] = []
         self.link_chars = 0
         self.marked_chars = 0
-        # A line break was read and no visible text since: another one ends the block.
-        self.after_break = False
 
     def flush(self) -> None:
         """End the block being read: its text becomes a Block if it holds a letter or a
@@ -202,7 +182,6 @@ class _Walker:
         link_chars, marked_chars = self.link_chars, self.marked_chars
         parts.clear()
         self.link_chars = self.marked_chars = 0
-        self.after_break = False
         if raw.isspace():  # most flushes: the white space between block elements
             text_frames.clear()
             return
@@ -263,7 +242,7 @@ class _Walker:
                 parents.append(stack[-1] if stack else -1)
                 if keep_elements:
                     elements.append(element)
-                if tag in BLOCK_TAGS or tag in CELL_TAGS and _layout_cell(element):
+                if tag in BLOCK_TAGS:
                     if parts:
                         flush()
                         if len(blocks) >= max_blocks:
@@ -274,13 +253,7 @@ class _Walker:
                 elif tag == "a":
                     links += 1
                 elif tag == "br":
-                    if not self.after_break or self.verbatim:
-                        parts.append(_LINE_BREAK)
-                        self.after_break = True
-                    elif parts:  # <br><br>: a paragraph break, as jusText reads it
-                        flush()
-                        if len(blocks) >= max_blocks:
-                            return
+                    parts.append(_LINE_BREAK)
                 elif tag in CELL_TAGS and parts:
                     parts.append(_CELL_BREAK)
                 stack.append(frame)
@@ -293,7 +266,7 @@ class _Walker:
                     if markers and markers[-1][0] == frame:
                         marked = markers.pop()[1]
                     tag = tags[frame]
-                    if block_stack and block_stack[-1] == frame:
+                    if tag in BLOCK_TAGS:
                         if parts:  # a <pre>'s text is flushed while still verbatim
                             flush()
                             if len(blocks) >= max_blocks:
@@ -307,8 +280,6 @@ class _Walker:
                 text = element.tail
             if text:
                 parts.append(text)
-                if self.after_break and not text.isspace():
-                    self.after_break = False
                 if not text_frames or text_frames[-1] != frame:
                     text_frames.append(frame)
                 if links:
