@@ -126,6 +126,8 @@ def _train(args: argparse.Namespace) -> int:
         options["second_max_iter"] = args.second_max_iter
     if args.min_label_f1 is not None:
         options["min_label_f1"] = args.min_label_f1
+    if args.max_features is not None:
+        options["max_features"] = args.max_features
     config = TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs,
                          threshold=args.threshold, weights=dict(args.weight), **options)
     report = train(args.data, args.out, config, progress=not args.quiet)
@@ -164,6 +166,17 @@ def _positive_int(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number: {value!r}")
     return int(value)
+
+
+def _share(value: str) -> float:
+    """A number in (0, 1], as --max-features takes it."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0.0 < number <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1]: {value!r}")
+    return number
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -269,6 +282,10 @@ def _add_train(commands) -> None:
                             "and worse")
     train.add_argument("--second-max-iter", type=_positive_int, default=None, metavar="N",
                        help="boosting rounds of the second pass (default: --max-iter)")
+    train.add_argument("--max-features", type=_share, default=None, metavar="SHARE",
+                       help="share of the features each split may choose from, drawn at "
+                            "random per split (default 1: all; below 1 needs "
+                            "scikit-learn >= 1.4)")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")

@@ -7,11 +7,34 @@ scores with its trees alone (classify.TreePass).
 from __future__ import annotations
 
 import numpy as np
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from .classify import DEFAULT_THRESHOLD
 from .trees import TreeEnsemble
+
+# HistGradientBoostingClassifier's max_features (a random share of the features at
+# each split) arrived in scikit-learn 1.4.
+FEATURE_SAMPLING_SINCE = (1, 4)
+
+
+def _sklearn_version() -> tuple[int, int]:
+    major, minor = sklearn.__version__.split(".")[:2]
+    return int(major), int(minor)
+
+
+def _feature_sampling(max_features: float) -> dict[str, float]:
+    """HistGradientBoostingClassifier's keyword for the share of features per split."""
+    if not 0.0 < max_features <= 1.0:
+        raise ValueError(f"max_features must be in (0, 1], got {max_features}")
+    if max_features == 1.0:
+        return {}  # scikit-learn's own default: every split sees every feature
+    if _sklearn_version() < FEATURE_SAMPLING_SINCE:
+        raise ValueError(
+            f"max_features={max_features} needs scikit-learn >= 1.4 (installed: "
+            f"{sklearn.__version__}); upgrade it or train with max_features 1.0")
+    return {"max_features": max_features}
 
 
 class BlockClassifier(ClassifierMixin, BaseEstimator):
@@ -21,7 +44,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     HistGradientBoostingClassifier, and keeps the fitted trees as plain arrays
     (``trees_``, a TreeEnsemble): that is what is saved and what predicts.
     ``feature_names`` records which features the columns of X are, so a saved
-    model can be checked against the code that computes them.
+    model can be checked against the code that computes them. ``max_features`` below
+    1 lets each split see only that random share of the features (scikit-learn >= 1.4).
     """
 
     def __init__(
@@ -32,6 +56,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         max_leaf_nodes: int = 31,
         min_samples_leaf: int = 40,
         l2_regularization: float = 1.0,
+        max_features: float = 1.0,
         threshold: float = DEFAULT_THRESHOLD,
         random_state: int = 0,
     ) -> None:
@@ -41,6 +66,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
+        self.max_features = max_features
         self.threshold = threshold
         self.random_state = random_state
 
@@ -50,6 +76,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {X.shape[1]} columns but {len(self.feature_names)} feature names"
             )
         estimator = HistGradientBoostingClassifier(
+            **_feature_sampling(self.max_features),
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,

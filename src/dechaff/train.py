@@ -45,6 +45,9 @@ class TrainConfig:
     max_leaf_nodes: int = 31
     min_samples_leaf: int = 40
     l2_regularization: float = 1.0
+    # Share of the features each split may choose from, drawn anew at every split
+    # (scikit-learn >= 1.4 below 1.0). Decorrelates the trees; see BENCHMARKS.md.
+    max_features: float = 1.0
     threshold: float | None = None  # None: the out-of-fold best on THRESHOLD_GRID
     two_pass: bool = True  # a second pass over the first pass's probabilities in context
     inner_folds: int = 3  # folds giving the second pass its out-of-fold inputs
@@ -69,6 +72,7 @@ class TrainConfig:
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
+            max_features=self.max_features,
             threshold=threshold,
             random_state=self.seed,
         )
