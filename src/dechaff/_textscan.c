@@ -7,6 +7,14 @@
  * text that holds it, then the search goes on from the next text: the cost is one
  * pass over the haystack, with the C library's memmem, which is several times as fast
  * as str.find on the same text.
+ *
+ * stem_bits(values, stems, out): which stems each value holds, as bits (features'
+ * class words, see features._style_bits). `stems` is a list of (stem, bit, mode),
+ * stem two or more ASCII bytes; mode TOKEN_EXACT, TOKEN_PREFIX or TOKEN_INNER compares it with the
+ * value's tokens (runs of ASCII letters and digits, also split where a lower-case
+ * letter meets an upper-case one, lower-cased), VALUE_INNER looks for it anywhere in
+ * the lower-cased value. out (uint64, one row of words per value) gets the stem's bit
+ * OR'ed in where it matches.
  */
 #define _GNU_SOURCE
 #define PY_SSIZE_T_CLEAN
@@ -115,18 +123,277 @@ done:
     return result;
 }
 
+enum { TOKEN_EXACT = 0, TOKEN_PREFIX = 1, TOKEN_INNER = 2, VALUE_INNER = 3, MODES = 4 };
+/* A non-ASCII character in the lower-cased value: no ASCII stem matches across it. */
+#define OTHER 0x80
+
+typedef struct {
+    const char *text;
+    Py_ssize_t len;
+    Py_ssize_t bit;
+    int mode;
+} Stem;
+
+/* Stems by their first two bytes, so each position of a text tries only the one or
+ * two stems that begin there; the token modes' and VALUE_INNER's apart, as they are
+ * searched in different texts. A byte's place in a pair: its letter or digit, or
+ * OTHER_BYTE for the rest (a bucket's stems are still compared in full). */
+#define ALNUM 36
+#define OTHER_BYTE ALNUM
+#define PAIRS ((ALNUM + 1) * (ALNUM + 1))
+
+typedef struct {
+    Stem *stems;
+    Py_ssize_t start[PAIRS + 1];  /* stems[start[p]..start[p + 1]) begin with pair p */
+} StemTable;
+
+static inline int byte_index(unsigned char c) {
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a';
+    }
+    if (c >= '0' && c <= '9') {
+        return 26 + c - '0';
+    }
+    return OTHER_BYTE;
+}
+
+static inline int pair_index(const char *t) {
+    return byte_index((unsigned char)t[0]) * (ALNUM + 1) + byte_index((unsigned char)t[1]);
+}
+
+typedef struct {
+    StemTable token, value;
+} Stems;
+
+static int is_uint64(const Py_buffer *view) {
+    const char *f = view->format ? view->format : "B";
+    if (f[0] == '<' || f[0] == '=' || f[0] == '@') {
+        f++;
+    }
+    return view->itemsize == 8 && (strcmp(f, "Q") == 0 || strcmp(f, "L") == 0);
+}
+
+/* The stems of the list whose mode is VALUE_INNER (or not, as `value` says) as a
+ * table; -1 with an exception set if the list is malformed. */
+static int build_table(PyObject *list, Py_ssize_t bits, int value, StemTable *table) {
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    Stem *raw = PyMem_Calloc((size_t)(n ? n : 1), sizeof(Stem));
+    table->stems = PyMem_Calloc((size_t)(n ? n : 1), sizeof(Stem));
+    if (!raw || !table->stems) {
+        PyMem_Free(raw);
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t count[PAIRS + 1] = {0};
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        const char *text;
+        Py_ssize_t len, bit;
+        int mode;
+        if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "y#ni", &text, &len, &bit, &mode)) {
+            PyErr_SetString(PyExc_ValueError, "stem_bits: stems are (bytes, bit, mode)");
+            goto fail;
+        }
+        if (len < 2 || bit < 0 || bit >= bits || mode < 0 || mode >= MODES) {
+            PyErr_SetString(PyExc_ValueError,
+                            "stem_bits: a stem must have two bytes or more, its bit in out, "
+                            "its mode known");
+            goto fail;
+        }
+        for (Py_ssize_t k = 0; k < len; k++) {
+            if ((unsigned char)text[k] >= 128) {
+                PyErr_SetString(PyExc_ValueError, "stem_bits: stems must be ASCII");
+                goto fail;
+            }
+        }
+        raw[i] = (Stem){text, len, bit, mode};
+        if ((mode == VALUE_INNER) == value) {
+            count[pair_index(text) + 1]++;
+        }
+    }
+    table->start[0] = 0;
+    for (int p = 1; p <= PAIRS; p++) {
+        table->start[p] = table->start[p - 1] + count[p];
+    }
+    Py_ssize_t fill[PAIRS];
+    memcpy(fill, table->start, sizeof fill);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if ((raw[i].mode == VALUE_INNER) == value) {
+            table->stems[fill[pair_index(raw[i].text)]++] = raw[i];
+        }
+    }
+    PyMem_Free(raw);
+    return 0;
+fail:
+    PyMem_Free(raw);
+    PyMem_Free(table->stems);
+    table->stems = NULL;
+    return -1;
+}
+
+static inline void set_bit(uint64_t *row, Py_ssize_t bit) {
+    row[bit / 64] |= (uint64_t)1 << (bit % 64);
+}
+
+/* Does stem s (of t's pair bucket) lie at t, which has `room` bytes left? */
+static inline int lies_at(const Stem *s, const char *t, Py_ssize_t room) {
+    return s->len <= room && memcmp(t, s->text, (size_t)s->len) == 0;
+}
+
+/* The stems of the token modes that match token t (lower-cased, len > 0). */
+static void match_token(const StemTable *table, const char *t, Py_ssize_t len, uint64_t *row) {
+    for (Py_ssize_t i = 0; i + 1 < len; i++) {  /* every stem has two bytes or more */
+        int p = pair_index(t + i);
+        for (Py_ssize_t k = table->start[p]; k < table->start[p + 1]; k++) {
+            const Stem *s = &table->stems[k];
+            if ((s->mode == TOKEN_EXACT && (i != 0 || s->len != len))
+                || (s->mode == TOKEN_PREFIX && i != 0)) {
+                continue;
+            }
+            if (lies_at(s, t + i, len - i)) {
+                set_bit(row, s->bit);
+            }
+        }
+    }
+}
+
+/* The VALUE_INNER stems found in the lower-cased value v (OTHER for non-ASCII). */
+static void match_value(const StemTable *table, const char *v, Py_ssize_t len, uint64_t *row) {
+    for (Py_ssize_t i = 0; i + 1 < len; i++) {
+        int p = pair_index(v + i);
+        for (Py_ssize_t k = table->start[p]; k < table->start[p + 1]; k++) {
+            const Stem *s = &table->stems[k];
+            if (lies_at(s, v + i, len - i)) {
+                set_bit(row, s->bit);
+            }
+        }
+    }
+}
+
+static inline int is_ascii_alnum(Py_UCS4 c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* One value: its tokens through match_token, its lower-cased form through
+ * match_value. `tokens` and `lowered` hold at least 2 * length bytes. */
+static void match_one(const Stems *stems, PyObject *value, char *tokens, char *lowered,
+                      uint64_t *row) {
+    int kind = PyUnicode_KIND(value);
+    const void *data = PyUnicode_DATA(value);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value), low = 0, token = 0;
+    Py_UCS4 previous = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        /* str.lower() gives ASCII letters only for ASCII, KELVIN SIGN and CAPITAL I
+         * WITH DOT ABOVE (i and a combining dot): the rest are OTHER here. */
+        if (c < 128) {
+            lowered[low++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        } else if (c == 0x212A) {
+            lowered[low++] = 'k';
+        } else if (c == 0x130) {
+            lowered[low++] = 'i';
+            lowered[low++] = (char)OTHER;
+        } else {
+            lowered[low++] = (char)OTHER;
+        }
+        int split = !is_ascii_alnum(c) || (c >= 'A' && c <= 'Z' && previous >= 'a' && previous <= 'z');
+        if (split && token > 0) {
+            match_token(&stems->token, tokens, token, row);
+            token = 0;
+        }
+        if (is_ascii_alnum(c)) {
+            tokens[token++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        previous = c;
+    }
+    if (token > 0) {
+        match_token(&stems->token, tokens, token, row);
+    }
+    match_value(&stems->value, lowered, low, row);
+}
+
+static PyObject *stem_bits(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *values, *stems, *out_object;
+    if (!PyArg_ParseTuple(args, "O!O!O:stem_bits", &PyList_Type, &values, &PyList_Type, &stems,
+                          &out_object)) {
+        return NULL;
+    }
+    Py_buffer out;
+    if (PyObject_GetBuffer(out_object, &out,
+                           PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Stems table = {0};
+    char *tokens = NULL, *lowered = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(values);
+    if (!is_uint64(&out) || out.ndim != 2 || out.shape[0] != n) {
+        PyErr_SetString(PyExc_ValueError, "stem_bits: out must be uint64, one row per value");
+        goto done;
+    }
+    Py_ssize_t width = out.shape[1];
+    if (build_table(stems, 64 * width, 0, &table.token) < 0
+        || build_table(stems, 64 * width, 1, &table.value) < 0) {
+        goto done;
+    }
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyList_GET_ITEM(values, i);
+        if (!PyUnicode_Check(value)) {
+            PyErr_SetString(PyExc_TypeError, "stem_bits: values must be str");
+            goto done;
+        }
+        if (PyUnicode_GET_LENGTH(value) > longest) {
+            longest = PyUnicode_GET_LENGTH(value);
+        }
+    }
+    tokens = PyMem_Malloc((size_t)longest + 1);
+    lowered = PyMem_Malloc(2 * (size_t)longest + 1);
+    if (!tokens || !lowered) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    uint64_t *rows = out.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        match_one(&table, PyList_GET_ITEM(values, i), tokens, lowered, rows + i * width);
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyMem_Free(tokens);
+    PyMem_Free(lowered);
+    PyMem_Free(table.token.stems);
+    PyMem_Free(table.value.stems);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"mark_containing", mark_containing, METH_VARARGS,
      "mark_containing(haystack, ends, needle, out): out[i] = 1 for each text i of the "
      "joined haystack (texts ending at ends) that holds needle."},
+    {"stem_bits", stem_bits, METH_VARARGS,
+     "stem_bits(values, stems, out): OR into out[i] the bit of each (stem, bit, mode) that "
+     "value i holds (modes: 0 token equals, 1 token starts with, 2 token holds, 3 the "
+     "lower-cased value holds)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "_textscan", "Which texts hold a string (see needles.py).", -1,
+    PyModuleDef_HEAD_INIT, "_textscan",
+    "Which texts hold a string (needles.py); which stems a value holds (features.py).", -1,
     methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__textscan(void) {
-    return PyModule_Create(&module_def);
+    PyObject *module = PyModule_Create(&module_def);
+    if (module && (PyModule_AddIntConstant(module, "TOKEN_EXACT", TOKEN_EXACT) < 0
+                   || PyModule_AddIntConstant(module, "TOKEN_PREFIX", TOKEN_PREFIX) < 0
+                   || PyModule_AddIntConstant(module, "TOKEN_INNER", TOKEN_INNER) < 0
+                   || PyModule_AddIntConstant(module, "VALUE_INNER", VALUE_INNER) < 0)) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

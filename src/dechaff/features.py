@@ -42,7 +42,7 @@ from functools import lru_cache
 import numpy as np
 
 from .blocks import Block, Frames
-from .needles import CaselessFinder
+from .needles import CaselessFinder, _textscan
 from .page import Page
 
 # Stems matched against the tokens of class, id, role and itemprop values. A stem of
@@ -233,10 +233,13 @@ _PREFIX_LENGTHS = sorted({len(w) for w in _PREFIX_BITS})
 _INNER_BITS = tuple(_word_bits(lambda n: n >= 5).items())
 
 
-# Values (and tokens) longer than this are worked out afresh each time instead of
-# cached: the caches below hold up to 65,536 entries each, and a crawl of hostile
-# pages with huge, unique class strings must not fill memory with them. On the WCXB
-# dev pages 0.1% of elements have longer class/id values, and no token is longer.
+# The class and context words of (tag, attributes) pairs are found in C
+# (_textscan.stem_bits, see _style_bits); where the extension is not built, the Python
+# functions below do it, with caches. Values (and tokens) longer than this are worked
+# out afresh each time instead of cached: the caches hold up to 65,536 entries each,
+# and a crawl of hostile pages with huge, unique class strings must not fill memory
+# with them. On the WCXB dev pages 0.1% of elements have longer class/id values, and
+# no token is longer.
 _CACHED_VALUE_CHARS = 256
 
 
@@ -303,12 +306,41 @@ def _bits_of_frame(tag: str, attrs: str) -> tuple[int, ...]:
 _frame_bits = lru_cache(maxsize=65536)(_bits_of_frame)
 
 
-def _style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
-    """(styles, _CLASS_WORDS64 + 1) uint64: _bits_of_frame of each (tag, attributes),
-    through the cache unless the value is too long."""
+def _python_style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
+    """_style_bits in Python, through the caches unless the value is too long."""
     rows = [(_frame_bits if len(attrs) <= _CACHED_VALUE_CHARS else _bits_of_frame)(tag, attrs)
             for tag, attrs in styles]
     return np.array(rows, dtype=np.uint64).reshape(len(styles), _CLASS_WORDS64 + 1)
+
+
+def _stem_table() -> list[tuple[bytes, int, int]]:
+    """The class words and the context words as _textscan.stem_bits takes them: each
+    with its bit in a frame's row (class mask, then _own_context) and how it matches."""
+    if _textscan is None:
+        return []
+    table = []
+    for i, word in enumerate(CLASS_WORDS):
+        mode = (_textscan.TOKEN_EXACT if len(word) <= 2 else
+                _textscan.TOKEN_PREFIX if len(word) <= 4 else _textscan.TOKEN_INNER)
+        table.append((word.encode(), i, mode))
+    context = 64 * _CLASS_WORDS64
+    for name, bit in [*_ROLE_BITS.items(), ("articlebody", _ARTICLEBODY_BIT)]:
+        table.append((name.encode(), context + bit.bit_length() - 1, _textscan.VALUE_INNER))
+    return table
+
+
+_STEM_TABLE = _stem_table()
+
+
+def _style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
+    """(styles, _CLASS_WORDS64 + 1) uint64: _bits_of_frame of each (tag, attributes)."""
+    if _textscan is None:
+        return _python_style_bits(styles)
+    out = np.zeros((len(styles), _CLASS_WORDS64 + 1), dtype=np.uint64)
+    _textscan.stem_bits([attrs for _, attrs in styles], _STEM_TABLE, out)
+    out[:, -1] |= np.fromiter((_CONTEXT_BITS.get(tag, 0) for tag, _ in styles),
+                              dtype=np.uint64, count=len(styles))
+    return out
 
 
 def _ancestor_or(own: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,97 @@
+"""Class and context words of an element's attributes in C (_textscan.stem_bits): the
+same bits as the Python reading in features, which stays as the fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from dechaff import features
+from dechaff.features import CLASS_WORDS, CONTEXT_TAGS, ROLES
+
+textscan = features._textscan
+pytestmark = pytest.mark.skipif(textscan is None, reason="the C extension is not built")
+
+# Pieces of class/id values: stems whole, cut and in odd cases, camelCase joins,
+# separators, digits, and characters whose lower case is ASCII (KELVIN SIGN, I WITH
+# DOT ABOVE) or that Python's re treats as letters.
+PIECES = ["nav", "Nav", "NAV", "navigation", "side", "Bar", "sidebar", "left", "ad", "Ad",
+          "ads", "header", "comment", "reply", "main", "Main", "domain", "article", "Body",
+          "articleBody", "role", "search", "menu", "sr", "only", "x", "-", "_", " ", "  ",
+          "1", "2col", "\u212a", "\u0130", "é", "ß", "日本", "\t", "post", "Entry", "card"]
+
+
+def python_bits(styles: list[tuple[str, str]]) -> np.ndarray:
+    features._frame_bits.cache_clear()
+    return features._python_style_bits(styles)
+
+
+def words(row: np.ndarray) -> set[str]:
+    """The CLASS_WORDS, context tags and roles whose bits a row has."""
+    mask = sum(int(w) << (64 * k) for k, w in enumerate(row[:-1]))
+    names = {w for i, w in enumerate(CLASS_WORDS) if mask >> i & 1}
+    context = int(row[-1])
+    names |= {f"in.{t}" for i, t in enumerate(CONTEXT_TAGS) if context >> i & 1}
+    names |= {f"role.{r}" for i, r in enumerate(ROLES) if context >> (len(CONTEXT_TAGS) + i) & 1}
+    return names
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["div", "nav", "li", "p", "main"]),
+                          st.lists(st.sampled_from(PIECES), max_size=8).map("".join)),
+                max_size=12))
+@example([("div", "navİgation artİclebody \u212aookie")])
+def test_c_and_python_give_the_same_bits(styles):
+    assert (features._style_bits(styles) == python_bits(styles)).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.just("div"), st.text(max_size=40)), max_size=6))
+def test_c_and_python_agree_on_any_text(styles):
+    assert (features._style_bits(styles) == python_bits(styles)).all()
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    # camelCase splits a token: "side" starts one, "sidebar" is in none
+    ("leftSideBar", {"side"}),
+    # one token: "sidebar" (7 letters) is found inside it, "side" (4) only at its start
+    ("leftsidebar", {"sidebar"}),
+    # two-letter stems must be a whole token
+    ("ad header", {"ad", "header"}),
+    ("adheader", {"header"}),
+    # a role is looked for anywhere in the lower-cased value, as in Python
+    ("domain", {"role.main"}),
+    ("articleBody", {"article", "body", "role.article"}),
+])
+def test_known_values_give_the_words_read_by_eye(value, expected):
+    row = features._style_bits([("div", value)])[0]
+    found = words(row)
+    if value == "articleBody":  # itemprop=articleBody has its own bit, not a word
+        assert int(row[-1]) >> (len(CONTEXT_TAGS) + len(ROLES)) & 1
+    assert found == expected
+
+
+def test_the_tag_sets_its_context_bit():
+    assert words(features._style_bits([("nav", "")])[0]) == {"in.nav"}
+
+
+def test_a_long_value_is_read_in_full():
+    value = "x " * 50_000 + "footer"
+    assert "footer" in words(features._style_bits([("div", value)])[0])
+
+
+@pytest.mark.parametrize(("values", "stems", "out", "error"), [
+    (["a"], [(b"a", 0, 0)], np.zeros((1, 1), np.uint64), ValueError),  # one-byte stem
+    (["a"], [(b"ab", 64, 0)], np.zeros((1, 1), np.uint64), ValueError),  # bit past out
+    (["a"], [(b"ab", 0, 9)], np.zeros((1, 1), np.uint64), ValueError),  # unknown mode
+    (["a"], [(b"\xe9t\xe9", 0, 0)], np.zeros((1, 1), np.uint64), ValueError),  # not ASCII
+    (["a"], [("ab", 0, 0)], np.zeros((1, 1), np.uint64), ValueError),  # str, not bytes
+    (["a"], [(b"ab", 0, 0)], np.zeros((1, 1), np.int64), ValueError),  # signed out
+    (["a", "b"], [(b"ab", 0, 0)], np.zeros((1, 1), np.uint64), ValueError),  # rows
+    ([b"a"], [(b"ab", 0, 0)], np.zeros((1, 1), np.uint64), TypeError),  # bytes value
+])
+def test_bad_arguments_are_clear_errors(values, stems, out, error):
+    with pytest.raises(error):
+        textscan.stem_bits(values, stems, out)
