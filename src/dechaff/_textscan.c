@@ -369,10 +369,97 @@ done:
     return result;
 }
 
+/* The columns of text_counts' rows, in features._TEXT_COUNTS' order. */
+enum { C_CHARS, C_WORDS, C_CAPS, C_PUNCT, C_DIGITS, C_UPPER, C_NEWLINES, C_SENTENCES,
+       C_ENDS_SENTENCE, TEXT_COUNTS };
+
+static inline int is_sentence_mark(Py_UCS4 c) {
+    return c == '.' || c == '!' || c == '?';
+}
+
+static inline int is_closer(Py_UCS4 c) {  /* "'”’) after a sentence mark */
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')';
+}
+
+/* One text's counts, as Python reads them: words as str.split() finds them, caps as
+ * str.isupper() of a word's first character, punctuation [.,;:!?], digits as re's \d,
+ * upper as [A-Z], sentences as matches of [.!?]["'”’)]?(?:\s|$). */
+static void count_text(PyObject *text, int64_t *row) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int after_space = 1;
+    row[C_CHARS] = n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        int space = Py_UNICODE_ISSPACE(c);
+        if (!space && after_space) {
+            row[C_WORDS]++;
+            row[C_CAPS] += Py_UNICODE_ISUPPER(c) != 0;
+        }
+        after_space = space;
+        row[C_PUNCT] += c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?';
+        row[C_DIGITS] += Py_UNICODE_ISDECIMAL(c) != 0;
+        row[C_UPPER] += c >= 'A' && c <= 'Z';
+        row[C_NEWLINES] += c == '\n';
+        if (is_sentence_mark(c)) {
+            Py_ssize_t next = i + 1;
+            if (next < n && is_closer(PyUnicode_READ(kind, data, next))) {
+                next++;
+            }
+            row[C_SENTENCES] += next == n || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, next));
+        }
+    }
+    if (n > 0) {  /* features._SENTENCE_CLOSERS: the closers but the apostrophe */
+        Py_UCS4 last = PyUnicode_READ(kind, data, n - 1);
+        row[C_ENDS_SENTENCE] = is_sentence_mark(last) || (is_closer(last) && last != '\'');
+    }
+}
+
+static PyObject *text_counts(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *texts, *out_object;
+    if (!PyArg_ParseTuple(args, "O!O:text_counts", &PyList_Type, &texts, &out_object)) {
+        return NULL;
+    }
+    Py_buffer out;
+    if (PyObject_GetBuffer(out_object, &out,
+                           PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    if (!is_int64(&out) || out.ndim != 2 || out.shape[0] != n || out.shape[1] != TEXT_COUNTS) {
+        PyErr_Format(PyExc_ValueError,
+                     "text_counts: out must be int64, one row of %d per text", TEXT_COUNTS);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyUnicode_Check(PyList_GET_ITEM(texts, i))) {
+            PyErr_SetString(PyExc_TypeError, "text_counts: texts must be str");
+            goto done;
+        }
+    }
+    int64_t *rows = out.buf;
+    memset(rows, 0, (size_t)out.len);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        count_text(PyList_GET_ITEM(texts, i), rows + i * TEXT_COUNTS);
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"mark_containing", mark_containing, METH_VARARGS,
      "mark_containing(haystack, ends, needle, out): out[i] = 1 for each text i of the "
      "joined haystack (texts ending at ends) that holds needle."},
+    {"text_counts", text_counts, METH_VARARGS,
+     "text_counts(texts, out): per text, its characters, words, capitalized words, "
+     "punctuation, digits, ASCII capitals, line breaks, sentence ends, and whether it "
+     "ends one (out: int64, TEXT_COUNTS columns)."},
     {"stem_bits", stem_bits, METH_VARARGS,
      "stem_bits(values, stems, out): OR into out[i] the bit of each (stem, bit, mode) that "
      "value i holds (modes: 0 token equals, 1 token starts with, 2 token holds, 3 the "
@@ -391,7 +478,8 @@ PyMODINIT_FUNC PyInit__textscan(void) {
     if (module && (PyModule_AddIntConstant(module, "TOKEN_EXACT", TOKEN_EXACT) < 0
                    || PyModule_AddIntConstant(module, "TOKEN_PREFIX", TOKEN_PREFIX) < 0
                    || PyModule_AddIntConstant(module, "TOKEN_INNER", TOKEN_INNER) < 0
-                   || PyModule_AddIntConstant(module, "VALUE_INNER", VALUE_INNER) < 0)) {
+                   || PyModule_AddIntConstant(module, "VALUE_INNER", VALUE_INNER) < 0
+                   || PyModule_AddIntConstant(module, "TEXT_COUNTS", TEXT_COUNTS) < 0)) {
         Py_DECREF(module);
         return NULL;
     }

@@ -425,12 +425,13 @@ def _per_text(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndar
     return total[ends] - total[starts]
 
 
-def _text_stats(blocks: list[Block]) -> tuple[np.ndarray, np.ndarray]:
-    """text.* columns, counted over all the blocks' texts at once; and each block's
-    words (Block.words)."""
-    texts = [b.text for b in blocks]
-    if not texts:
-        return np.zeros((0, len(_TEXT_STATS)), dtype=np.float32), np.zeros(0, dtype=np.int64)
+# What _textscan.text_counts gives per text, in its column order.
+_TEXT_COUNTS = ("chars", "words", "caps", "punct", "digits", "upper", "newlines",
+                "sentences", "ends_sentence")
+
+
+def _python_text_counts(texts: list[str]) -> np.ndarray:
+    """_TEXT_COUNTS of each text, counted over all the texts at once with numpy."""
     joined = _STATS_SEPARATOR.join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -439,24 +440,50 @@ def _text_stats(blocks: list[Block]) -> tuple[np.ndarray, np.ndarray]:
     flags = _flags(codes)
     space = (flags & _IS_SPACE) != 0
     word_start = ~space & np.concatenate([[True], space[:-1]])  # str.split's words
-    words = _per_text(word_start, starts, ends)
-    caps = _per_text(word_start & ((flags & _IS_CAP) != 0), starts, ends)
     sentence_at = np.array([m.start() for m in _SENTENCE_END.finditer(joined)], dtype=np.int64)
-    sentences = np.bincount(np.searchsorted(starts, sentence_at, side="right") - 1,
-                            minlength=len(texts))
+    return np.column_stack([
+        chars,
+        _per_text(word_start, starts, ends),
+        _per_text(word_start & ((flags & _IS_CAP) != 0), starts, ends),
+        _per_text((flags & _IS_PUNCT) != 0, starts, ends),
+        _per_text((flags & _IS_DIGIT) != 0, starts, ends),
+        _per_text((flags & _IS_UPPER) != 0, starts, ends),
+        _per_text(codes == ord("\n"), starts, ends),
+        np.bincount(np.searchsorted(starts, sentence_at, side="right") - 1,
+                    minlength=len(texts)),
+        np.array([t[-1:] in _SENTENCE_CLOSERS and t != "" for t in texts], dtype=np.int64),
+    ])
+
+
+def _text_counts(texts: list[str]) -> np.ndarray:
+    """(texts, _TEXT_COUNTS) int64, in C where the extension is built."""
+    if _textscan is None:
+        return _python_text_counts(texts)
+    out = np.empty((len(texts), len(_TEXT_COUNTS)), dtype=np.int64)
+    _textscan.text_counts(texts, out)
+    return out
+
+
+def _text_stats(blocks: list[Block]) -> tuple[np.ndarray, np.ndarray]:
+    """text.* columns; and each block's words (Block.words)."""
+    texts = [b.text for b in blocks]
+    if not texts:
+        return np.zeros((0, len(_TEXT_STATS)), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    counts = dict(zip(_TEXT_COUNTS, _text_counts(texts).T))
+    chars, words = counts["chars"], counts["words"]
     links = np.array([b.link_chars for b in blocks], dtype=np.int64)
     columns = [
         np.log1p(words),
         np.log1p(chars),
         links / chars,
         (chars - words + 1) / words,
-        _per_text((flags & _IS_PUNCT) != 0, starts, ends) / chars,
-        _per_text((flags & _IS_DIGIT) != 0, starts, ends) / chars,
-        _per_text((flags & _IS_UPPER) != 0, starts, ends) / chars,
-        caps / words,
-        np.array([t[-1] in _SENTENCE_CLOSERS for t in texts], dtype=np.float64),
-        np.log1p(sentences),
-        _per_text(codes == ord("\n"), starts, ends) + 1,
+        counts["punct"] / chars,
+        counts["digits"] / chars,
+        counts["upper"] / chars,
+        counts["caps"] / words,
+        counts["ends_sentence"].astype(np.float64),
+        np.log1p(counts["sentences"]),
+        counts["newlines"] + 1,
     ]
     return np.column_stack(columns).astype(np.float32), words
 

@@ -1,5 +1,6 @@
-"""Class and context words of an element's attributes in C (_textscan.stem_bits): the
-same bits as the Python reading in features, which stays as the fallback."""
+"""The feature scans in C: class and context words of an element's attributes
+(_textscan.stem_bits) and the counts behind text.* (_textscan.text_counts) give the
+same numbers as the Python code in features, which stays as the fallback."""
 
 from __future__ import annotations
 
@@ -95,3 +96,45 @@ def test_a_long_value_is_read_in_full():
 def test_bad_arguments_are_clear_errors(values, stems, out, error):
     with pytest.raises(error):
         textscan.stem_bits(values, stems, out)
+
+
+# Characters each count is about: white space of several kinds, sentence marks and
+# closers (the apostrophe closes a sentence for the sentence count only), digits of
+# other scripts, capitals inside and outside ASCII, a lone surrogate.
+TEXT_PIECES = ["Word", "word", "É", "é", " ", "  ", "\n", "\t", "\u00a0", "\u2028", "\u3000",
+               ".", "!", "?", ",", ";", ":", "'", '"', "\u201d", "\u2019", ")", "(", "3",
+               "\u0663", "\uff13", "A", "Z", "\ud800", "ǅ", "日本"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TEXT_PIECES), max_size=10).map("".join), max_size=8))
+def test_text_counts_in_c_and_python_agree(texts):
+    assert (features._text_counts(texts) == features._python_text_counts(texts)).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=30), max_size=6))
+def test_text_counts_agree_on_any_text(texts):
+    assert (features._text_counts(texts) == features._python_text_counts(texts)).all()
+
+
+def test_text_counts_of_a_sentence_read_by_eye():
+    counts = dict(zip(features._TEXT_COUNTS, features._text_counts(["Hello world. Yes!"])[0]))
+    assert counts == {"chars": 17, "words": 3, "caps": 2, "punct": 2, "digits": 0,
+                      "upper": 2, "newlines": 0, "sentences": 2, "ends_sentence": 1}
+    # ASCII capitals only for "upper"; the apostrophe counts as a closer for the
+    # sentence, not for ending one
+    counts = dict(zip(features._TEXT_COUNTS, features._text_counts(["ÉCOLE été.'"])[0]))
+    assert (counts["upper"], counts["caps"], counts["sentences"], counts["ends_sentence"]) \
+        == (4, 1, 1, 0)
+
+
+@pytest.mark.parametrize(("texts", "out", "error"), [
+    (["a"], np.zeros((1, 9), np.uint64), ValueError),  # unsigned
+    (["a"], np.zeros((1, 8), np.int64), ValueError),  # too few columns
+    (["a", "b"], np.zeros((1, 9), np.int64), ValueError),  # too few rows
+    ([b"a"], np.zeros((1, 9), np.int64), TypeError),  # bytes
+])
+def test_text_counts_refuses_bad_arguments(texts, out, error):
+    with pytest.raises(error):
+        textscan.text_counts(texts, out)
