@@ -89,11 +89,19 @@ def test_the_c_search_marks_what_str_find_marks(texts, needles, separator):
 
 @needs_textscan
 def test_a_needle_across_two_texts_is_in_neither():
-    marks = np.zeros(2, dtype=np.uint8)
-    _textscan.mark_containing(b"ab\x00cd", np.array([2, 5]), b"b\x00c", marks)
-    assert marks.tolist() == [0, 0]
-    _textscan.mark_containing(b"ab\x00cd", np.array([2, 5]), b"cd", marks)
-    assert marks.tolist() == [0, 1]
+    marks = np.zeros(2, dtype=np.uint64)
+    automaton = _textscan.build_needles([b"b\x00c", b"cd"])
+    _textscan.mark_needles(b"ab\x00cd", np.array([2, 5]), automaton, marks)
+    assert marks.tolist() == [0, 0b10]
+
+
+@needs_textscan
+def test_the_automaton_finds_overlapping_and_nested_needles():
+    # the textbook example: "ushers" holds "she", "he" and "hers", not "his"
+    automaton = _textscan.build_needles([b"he", b"she", b"his", b"hers"])
+    marks = np.zeros(3, dtype=np.uint64)
+    _textscan.mark_needles(b"ushers\x00hi\x00this", np.array([6, 9, 14]), automaton, marks)
+    assert marks.tolist() == [0b1011, 0, 0b100]
 
 
 @needs_textscan
@@ -104,12 +112,48 @@ def test_every_text_holds_the_empty_needle(monkeypatch):
 
 
 @needs_textscan
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefgh é", max_size=30), min_size=1, max_size=6),
+       st.sets(st.text(alphabet="abcdefgh é", min_size=1, max_size=3), min_size=60,
+               max_size=150))
+def test_more_needles_than_one_pass_takes_are_all_searched(texts, needles):
+    needles = tuple(sorted(needles))  # over NEEDLES_PER_PASS: two or three automata
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        in_c = _marks(texts, "\x00", needles, monkeypatch, _textscan)
+    assert in_c == [any(n in t.lower() for n in needles) for t in texts]
+
+
+def test_each_pattern_is_filtered_as_on_its_own():
+    rng = random.Random(1)
+    patterns = list(_CUE_PATTERNS.values())
+    for _ in range(100):
+        texts = ["".join(rng.choices(PIECES, k=rng.randint(0, 6))) for _ in range(6)]
+        finder = CaselessFinder(texts, _CUE_SEPARATOR)
+        together = finder.containing_each(patterns)
+        alone = np.column_stack([CaselessFinder(texts, _CUE_SEPARATOR).containing(p)
+                                 for p in patterns])
+        assert (together == alone).all(), texts
+
+
+@needs_textscan
 @pytest.mark.parametrize("ends, out", [
-    (np.array([2, 5], dtype=np.int32), np.zeros(2, dtype=np.uint8)),  # not int64
-    (np.array([2, 5]), np.zeros(3, dtype=np.uint8)),  # one mark too many
-    (np.array([4, 2]), np.zeros(2, dtype=np.uint8)),  # out of order
-    (np.array([2, 9]), np.zeros(2, dtype=np.uint8)),  # past the end
+    (np.array([2, 5], dtype=np.int32), np.zeros(2, dtype=np.uint64)),  # not int64
+    (np.array([2, 5]), np.zeros(3, dtype=np.uint64)),  # one mark too many
+    (np.array([2, 5]), np.zeros(2, dtype=np.int64)),  # signed marks
+    (np.array([4, 2]), np.zeros(2, dtype=np.uint64)),  # out of order
+    (np.array([2, 9]), np.zeros(2, dtype=np.uint64)),  # past the end
 ])
 def test_bad_arguments_are_value_errors(ends, out):
     with pytest.raises(ValueError):
-        _textscan.mark_containing(b"ab\x00cd", ends, b"a", out)
+        _textscan.mark_needles(b"ab\x00cd", ends, _textscan.build_needles([b"a"]), out)
+
+
+@needs_textscan
+def test_bad_automata_and_needles_are_refused():
+    marks = np.zeros(1, dtype=np.uint64)
+    with pytest.raises(ValueError, match="not an automaton"):
+        _textscan.mark_needles(b"ab", np.array([2]), b"\x01\x00\x00\x00junk", marks)
+    with pytest.raises(ValueError, match="at most 64"):
+        _textscan.build_needles([b"x"] * 65)
+    with pytest.raises(TypeError):
+        _textscan.build_needles(["x"])

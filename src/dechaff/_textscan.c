@@ -1,48 +1,28 @@
-/* Which texts hold a string, for needles.CaselessFinder.
+/* Scans of texts for features.py and needles.py.
  *
- * mark_containing(haystack, ends, needle, out): `haystack` is texts joined by a
- * separator byte, `ends` (int64, ascending) the offset where each text ends (its
- * separator, or the haystack's length for the last); out[i] is set to 1 for every
- * text i that holds `needle` (bytes), and left alone for the others. One search per
- * text that holds it, then the search goes on from the next text: the cost is one
- * pass over the haystack, with the C library's memmem, which is several times as fast
- * as str.find on the same text.
+ * build_needles(needles) / mark_needles(haystack, ends, automaton, out): which texts
+ * hold which of up to 64 strings (needles.CaselessFinder). `haystack` is texts joined
+ * by a separator byte, `ends` (int64, ascending) the offset where each text ends (its
+ * separator, or the haystack's length for the last). build_needles makes an
+ * Aho-Corasick automaton of the needles (bytes) once; mark_needles runs it over each
+ * text and ORs into out[i] (uint64) bit k for each needle k that text i holds. One
+ * pass over the haystack for all the needles, and no match spans two texts.
  *
  * stem_bits(values, stems, out): which stems each value holds, as bits (features'
  * class words, see features._style_bits). `stems` is a list of (stem, bit, mode),
- * stem two or more ASCII bytes; mode TOKEN_EXACT, TOKEN_PREFIX or TOKEN_INNER compares it with the
- * value's tokens (runs of ASCII letters and digits, also split where a lower-case
- * letter meets an upper-case one, lower-cased), VALUE_INNER looks for it anywhere in
- * the lower-cased value. out (uint64, one row of words per value) gets the stem's bit
- * OR'ed in where it matches.
+ * stem two or more ASCII bytes; mode TOKEN_EXACT, TOKEN_PREFIX or TOKEN_INNER compares
+ * it with the value's tokens (runs of ASCII letters and digits, also split where a
+ * lower-case letter meets an upper-case one, lower-cased), VALUE_INNER looks for it
+ * anywhere in the lower-cased value. out (uint64, one row of words per value) gets the
+ * stem's bit OR'ed in where it matches.
+ *
+ * text_counts(texts, out): the character and word counts behind features' text.*
+ * columns, one row of TEXT_COUNTS int64 per text (see features._text_stats).
  */
-#define _GNU_SOURCE
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
-
-#if defined(_WIN32)
-/* No memmem in the Windows C library: the first byte by memchr, then the rest. */
-static const void *find_bytes(const char *hay, size_t size, const char *needle, size_t n) {
-    const char *end = hay + size;
-    while (size >= n) {
-        const char *at = memchr(hay, needle[0], size - n + 1);
-        if (!at) {
-            return NULL;
-        }
-        if (memcmp(at, needle, n) == 0) {
-            return at;
-        }
-        size -= (size_t)(at + 1 - hay);
-        hay = at + 1;
-    }
-    (void)end;
-    return NULL;
-}
-#else
-#define find_bytes memmem
-#endif
 
 static int is_int64(const Py_buffer *view) {
     const char *f = view->format ? view->format : "B";
@@ -52,73 +32,185 @@ static int is_int64(const Py_buffer *view) {
     return view->itemsize == 8 && (strcmp(f, "q") == 0 || strcmp(f, "l") == 0);
 }
 
-static PyObject *mark_containing(PyObject *module, PyObject *args) {
+static int is_uint64(const Py_buffer *view) {
+    const char *f = view->format ? view->format : "B";
+    if (f[0] == '<' || f[0] == '=' || f[0] == '@') {
+        f++;
+    }
+    return view->itemsize == 8 && (strcmp(f, "Q") == 0 || strcmp(f, "L") == 0);
+}
+
+/* build_needles' bytes: a header, then per state its next state for every byte
+ * (int32), then per state the needles found on reaching it (uint64). */
+typedef struct {
+    int32_t states;
+    int32_t needles;
+} AutomatonHeader;
+
+#define BYTES 256
+#define MAX_NEEDLES 64
+
+static size_t automaton_size(int32_t states) {
+    return sizeof(AutomatonHeader) + (size_t)states * BYTES * sizeof(int32_t)
+           + (size_t)states * sizeof(uint64_t);
+}
+
+static PyObject *build_needles(PyObject *module, PyObject *args) {
     (void)module;
-    Py_buffer hay, ends, needle, out;
+    PyObject *list;
+    if (!PyArg_ParseTuple(args, "O!:build_needles", &PyList_Type, &list)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(list), capacity = 1;
+    if (n > MAX_NEEDLES) {
+        PyErr_Format(PyExc_ValueError, "build_needles: at most %d needles", MAX_NEEDLES);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *needle = PyList_GET_ITEM(list, k);
+        if (!PyBytes_Check(needle)) {
+            PyErr_SetString(PyExc_TypeError, "build_needles: needles must be bytes");
+            return NULL;
+        }
+        capacity += PyBytes_GET_SIZE(needle);
+    }
+    if (capacity > INT32_MAX / BYTES) {
+        PyErr_SetString(PyExc_ValueError, "build_needles: needles too long");
+        return NULL;
+    }
+    /* The trie: next[s * BYTES + c] is -1 where no needle goes on. */
+    int32_t *next = PyMem_Malloc((size_t)capacity * BYTES * sizeof(int32_t));
+    uint64_t *found = PyMem_Calloc((size_t)capacity, sizeof(uint64_t));
+    int32_t *fail = PyMem_Calloc((size_t)capacity, sizeof(int32_t));
+    int32_t *queue = PyMem_Malloc((size_t)capacity * sizeof(int32_t));
+    PyObject *result = NULL;
+    if (!next || !found || !fail || !queue) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(next, 0xff, (size_t)capacity * BYTES * sizeof(int32_t));
+    int32_t states = 1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *needle = PyList_GET_ITEM(list, k);
+        const unsigned char *bytes = (const unsigned char *)PyBytes_AS_STRING(needle);
+        int32_t state = 0;
+        for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(needle); i++) {
+            int32_t *to = &next[state * BYTES + bytes[i]];
+            if (*to < 0) {
+                *to = states++;
+            }
+            state = *to;
+        }
+        found[state] |= (uint64_t)1 << k;
+    }
+    /* Breadth first: each state's failure link, and its missing moves taken from it. */
+    Py_ssize_t head = 0, tail = 0;
+    for (int c = 0; c < BYTES; c++) {
+        int32_t *to = &next[c];
+        if (*to < 0) {
+            *to = 0;
+        } else {
+            fail[*to] = 0;
+            queue[tail++] = *to;
+        }
+    }
+    while (head < tail) {
+        int32_t state = queue[head++];
+        found[state] |= found[fail[state]];
+        for (int c = 0; c < BYTES; c++) {
+            int32_t *to = &next[state * BYTES + c];
+            if (*to < 0) {
+                *to = next[fail[state] * BYTES + c];
+            } else {
+                fail[*to] = next[fail[state] * BYTES + c];
+                queue[tail++] = *to;
+            }
+        }
+    }
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)automaton_size(states));
+    if (result) {
+        char *out = PyBytes_AS_STRING(result);
+        AutomatonHeader header = {states, (int32_t)n};
+        memcpy(out, &header, sizeof header);
+        out += sizeof header;
+        memcpy(out, next, (size_t)states * BYTES * sizeof(int32_t));
+        out += (size_t)states * BYTES * sizeof(int32_t);
+        memcpy(out, found, (size_t)states * sizeof(uint64_t));
+    }
+done:
+    PyMem_Free(next);
+    PyMem_Free(found);
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    return result;
+}
+
+static PyObject *mark_needles(PyObject *module, PyObject *args) {
+    (void)module;
+    Py_buffer hay, ends, automaton, out;
     PyObject *ends_object, *out_object;
-    if (!PyArg_ParseTuple(args, "y*Oy*O:mark_containing", &hay, &ends_object, &needle,
+    if (!PyArg_ParseTuple(args, "y*Oy*O:mark_needles", &hay, &ends_object, &automaton,
                           &out_object)) {
         return NULL;
     }
     if (PyObject_GetBuffer(ends_object, &ends, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
         PyBuffer_Release(&hay);
-        PyBuffer_Release(&needle);
+        PyBuffer_Release(&automaton);
         return NULL;
     }
     if (PyObject_GetBuffer(out_object, &out,
                            PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
         PyBuffer_Release(&hay);
         PyBuffer_Release(&ends);
-        PyBuffer_Release(&needle);
+        PyBuffer_Release(&automaton);
         return NULL;
     }
     PyObject *result = NULL;
     Py_ssize_t texts = ends.len / 8;
     const int64_t *end_at = ends.buf;
-    if (!is_int64(&ends) || out.len != texts || out.itemsize != 1) {
+    AutomatonHeader header = {0, 0};
+    if (automaton.len >= (Py_ssize_t)sizeof header) {
+        memcpy(&header, automaton.buf, sizeof header);
+    }
+    if (header.states < 1 || header.needles < 0 || header.needles > MAX_NEEDLES
+        || (size_t)automaton.len != automaton_size(header.states)) {
+        PyErr_SetString(PyExc_ValueError, "mark_needles: not an automaton of build_needles");
+        goto done;
+    }
+    if (!is_int64(&ends) || !is_uint64(&out) || out.len != texts * 8) {
         PyErr_SetString(PyExc_ValueError,
-                        "mark_containing: ends must be int64, out one byte per text");
+                        "mark_needles: ends must be int64, out one uint64 per text");
         goto done;
     }
     for (Py_ssize_t i = 0; i < texts; i++) {  /* ascending, inside the haystack */
-        if (end_at[i] < (i ? end_at[i - 1] : 0) || end_at[i] > hay.len) {
-            PyErr_SetString(PyExc_ValueError, "mark_containing: ends out of order");
+        if (end_at[i] < (i ? end_at[i - 1] + 1 : 0) || end_at[i] > hay.len) {
+            PyErr_SetString(PyExc_ValueError, "mark_needles: ends out of order");
             goto done;
         }
     }
-    if (needle.len == 0) {  /* every text holds the empty string, as str.find says */
-        memset(out.buf, 1, (size_t)texts);
-    } else if (texts > 0) {
-        const char *base = hay.buf;
-        unsigned char *marks = out.buf;
-        Py_ssize_t from = 0, text = 0;
-        while (from < hay.len) {
-            const char *at = find_bytes(base + from, (size_t)(hay.len - from), needle.buf,
-                                        (size_t)needle.len);
-            if (!at) {
-                break;
-            }
-            Py_ssize_t position = at - base;
-            while (text < texts && end_at[text] <= position) {  /* the text it is in */
-                text++;
-            }
-            if (text == texts) {
-                break;
-            }
-            if (position + needle.len <= end_at[text]) {
-                marks[text] = 1;
-                from = end_at[text] + 1;  /* on to the next text */
-            } else {
-                from = position + 1;  /* across a separator: not in one text */
-            }
+    const char *tables = (const char *)automaton.buf + sizeof header;
+    const int32_t *next = (const int32_t *)tables;
+    const char *found = tables + (size_t)header.states * BYTES * sizeof(int32_t);
+    const unsigned char *base = hay.buf;
+    uint64_t *marks = out.buf, at_start;
+    memcpy(&at_start, found, sizeof at_start);  /* the empty needle: in every text */
+    for (Py_ssize_t i = 0, from = 0; i < texts; from = end_at[i++] + 1) {
+        int32_t state = 0;
+        uint64_t holds = at_start;
+        for (Py_ssize_t at = from; at < end_at[i]; at++) {
+            state = next[state * BYTES + base[at]];
+            uint64_t here;
+            memcpy(&here, found + (size_t)state * sizeof(uint64_t), sizeof here);
+            holds |= here;
         }
+        marks[i] |= holds;
     }
     Py_INCREF(Py_None);
     result = Py_None;
 done:
     PyBuffer_Release(&hay);
     PyBuffer_Release(&ends);
-    PyBuffer_Release(&needle);
+    PyBuffer_Release(&automaton);
     PyBuffer_Release(&out);
     return result;
 }
@@ -164,14 +256,6 @@ static inline int pair_index(const char *t) {
 typedef struct {
     StemTable token, value;
 } Stems;
-
-static int is_uint64(const Py_buffer *view) {
-    const char *f = view->format ? view->format : "B";
-    if (f[0] == '<' || f[0] == '=' || f[0] == '@') {
-        f++;
-    }
-    return view->itemsize == 8 && (strcmp(f, "Q") == 0 || strcmp(f, "L") == 0);
-}
 
 /* The stems of the list whose mode is VALUE_INNER (or not, as `value` says) as a
  * table; -1 with an exception set if the list is malformed. */
@@ -453,9 +537,12 @@ done:
 }
 
 static PyMethodDef methods[] = {
-    {"mark_containing", mark_containing, METH_VARARGS,
-     "mark_containing(haystack, ends, needle, out): out[i] = 1 for each text i of the "
-     "joined haystack (texts ending at ends) that holds needle."},
+    {"build_needles", build_needles, METH_VARARGS,
+     "build_needles(needles): the automaton (bytes) that mark_needles runs, for up to 64 "
+     "needles (bytes)."},
+    {"mark_needles", mark_needles, METH_VARARGS,
+     "mark_needles(haystack, ends, automaton, out): out[i] |= bit k for each needle k "
+     "that text i of the joined haystack (texts ending at ends) holds."},
     {"text_counts", text_counts, METH_VARARGS,
      "text_counts(texts, out): per text, its characters, words, capitalized words, "
      "punctuation, digits, ASCII capitals, line breaks, sentence ends, and whether it "
@@ -469,7 +556,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "_textscan",
-    "Which texts hold a string (needles.py); which stems a value holds (features.py).", -1,
+    "Which texts hold which strings (needles.py); which stems a value holds, and the "
+    "counts of texts (features.py).", -1,
     methods, NULL, NULL, NULL, NULL,
 };
 

@@ -535,11 +535,12 @@ def _cues(blocks: list[Block]) -> np.ndarray:
         return _cues_one_by_one(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     rows = np.zeros((len(blocks), len(_CUE_PATTERNS)), dtype=np.float32)
-    finder = CaselessFinder(texts, _CUE_SEPARATOR)
+    # Only texts that hold one of a cue's literal strings can match it.
+    may_match = CaselessFinder(texts, _CUE_SEPARATOR).containing_each(
+        list(_CUE_PATTERNS.values()))
     for j, (name, pattern) in enumerate(_CUE_PATTERNS.items()):
-        # Only texts that hold one of the cue's literal strings can match it.
         eligible = lengths < CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS)
-        eligible &= finder.containing(pattern)
+        eligible &= may_match[:, j]
         if name in _ANCHORED_CUES:
             start, anywhere = _ANCHORED_CUES[name]
             hit = _cue_hits(texts, eligible, anywhere)

@@ -131,13 +131,18 @@ def _unsafe_chars(wide: str) -> frozenset[str]:
     )
 
 
-@lru_cache(maxsize=1024)
-def _encoded(needle: str) -> bytes:
-    return needle.encode("utf-8", "surrogatepass")
+# _textscan's automata find at most this many needles in one pass.
+NEEDLES_PER_PASS = 64
+
+
+@lru_cache(maxsize=64)
+def _automaton(needles: tuple[str, ...]) -> bytes:
+    """_textscan's automaton for up to NEEDLES_PER_PASS needles (built once each)."""
+    return _textscan.build_needles([n.encode("utf-8", "surrogatepass") for n in needles])
 
 
 class CaselessFinder:
-    """Which of some texts may match a case-insensitive pattern (see _pattern_needles).
+    """Which of some texts may match case-insensitive patterns (see _pattern_needles).
 
     ``containing`` may say True of a text that does not match, never False of one that
     does: a filter before the pattern itself.
@@ -168,21 +173,51 @@ class CaselessFinder:
 
     def containing(self, pattern: re.Pattern) -> np.ndarray:
         """Per text: whether it may match ``pattern`` (True for all if unsure)."""
-        found = _pattern_needles(pattern) if self.aligned else None
-        if found is None or any(ch in self.joined for ch in found[1]):
-            return np.ones(len(self.starts), dtype=bool)
+        return self.containing_each([pattern])[:, 0]
+
+    def containing_each(self, patterns: list[re.Pattern]) -> np.ndarray:
+        """(texts, patterns) bool: ``containing`` of each pattern, with one search for
+        the needles of all of them."""
+        out = np.ones((len(self.starts), len(patterns)), dtype=bool)
+        searched = {}
+        unsafe: dict[frozenset[str], bool] = {}  # patterns share their unsafe characters
+        for j, pattern in enumerate(patterns):
+            found = _pattern_needles(pattern) if self.aligned else None
+            if found is None:
+                continue
+            if found[1] not in unsafe:
+                unsafe[found[1]] = any(ch in self.joined for ch in found[1])
+            if not unsafe[found[1]]:
+                searched[j] = found[0]
+        if searched:
+            needles = sorted(set().union(*searched.values()))
+            holds = self._holding(needles)
+            column = {needle: k for k, needle in enumerate(needles)}
+            for j, wanted in searched.items():
+                out[:, j] = holds[:, [column[n] for n in wanted]].any(axis=1)
+        return out
+
+    def _holding(self, needles: list[str]) -> np.ndarray:
+        """(texts, needles) bool: which lowered texts hold which needles."""
         scan = self._utf8() if _textscan is not None else None
-        if scan is not None:
-            marks = np.zeros(len(self.starts), dtype=np.uint8)
-            for needle in found[0]:
-                _textscan.mark_containing(scan[0], scan[1], _encoded(needle), marks)
-            return marks.view(bool)
+        if scan is None:
+            return np.column_stack([self._holding_in_python(n) for n in needles])
+        columns = []
+        for first in range(0, len(needles), NEEDLES_PER_PASS):
+            chunk = tuple(needles[first:first + NEEDLES_PER_PASS])
+            marks = np.zeros(len(self.starts), dtype=np.uint64)
+            _textscan.mark_needles(scan[0], scan[1], _automaton(chunk), marks)
+            bits = np.arange(len(chunk), dtype=np.uint64)
+            columns.append((marks[:, None] >> bits) & np.uint64(1) == 1)
+        return np.hstack(columns)
+
+    def _holding_in_python(self, needle: str) -> np.ndarray:
+        """Which lowered texts hold ``needle``, by str.find."""
         lowered, positions = self.lowered, []
-        for needle in found[0]:
-            at = lowered.find(needle)
-            while at >= 0:
-                positions.append(at)
-                at = lowered.find(needle, at + 1)
+        at = lowered.find(needle)
+        while at >= 0:
+            positions.append(at)
+            at = lowered.find(needle, at + 1)
         hit = np.zeros(len(self.starts), dtype=bool)
         if positions:
             owner = np.searchsorted(self.starts, np.array(positions, dtype=np.int64), "right")
