@@ -182,3 +182,13 @@ def test_extract_never_outputs_text_the_page_does_not_have(extractor, html):
 def test_arbitrary_bytes_never_raise_anything_but_parse_error(extractor, data):
     with contextlib.suppress(ParseError):
         assert isinstance(extractor.extract(data), str)
+
+
+def test_text_full_of_control_characters_is_refused_and_a_few_are_not(extractor):
+    # as str, so only the decoded text's check sees it: 11% control characters in the
+    # first 4,096 refuse the page, a stray NUL or bell in a page does not
+    garbage = "".join("\x01\x07\x1b"[i % 3] if i % 9 == 0 else "x" for i in range(5000))
+    with pytest.raises(ParseError, match="not HTML"):
+        extractor.extract(garbage)
+    page = "<p>before\x00after</p><p>a bell \x07 rang</p>" + "<p>more text here</p>" * 50
+    assert "a bell" in block_text(page)

@@ -61,6 +61,7 @@ _PARSER = _parser()
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f")
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_CONTROL_CHARS = re.compile(f"[{re.escape(_CONTROL_BYTES.decode('ascii'))}]")  # the same, in a str
 
 
 def _reject_binary(html: str | bytes, text: str) -> None:
@@ -74,7 +75,7 @@ def _reject_binary(html: str | bytes, text: str) -> None:
             if controls > MAX_CONTROL_SHARE * len(head):
                 raise ParseError("not HTML: the input looks like binary data")
     head = text[:SNIFF_CHARS]
-    controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f")
+    controls = len(_CONTROL_CHARS.findall(head))
     if head and controls > MAX_CONTROL_SHARE * len(head):
         raise ParseError("not HTML: the input looks like binary data")
 
