@@ -212,6 +212,8 @@ class Features:
     owners: np.ndarray  # (blocks,) frame index of each block's element
     parents: np.ndarray  # (frames,) parent frame index, -1 at the root
     groups: np.ndarray  # (blocks, GROUP_KEYS) group id of each block under each key
+    # _chains(owners, parents): every (block, ancestor frame, distance) of the page
+    chains: tuple[np.ndarray, np.ndarray, np.ndarray]
 
     def __len__(self) -> int:
         return len(self.X)
@@ -626,20 +628,20 @@ def _container_ids(ancestors: np.ndarray) -> np.ndarray:
     return ids
 
 
-def _containers(owners: np.ndarray, parents: np.ndarray, ancestors: np.ndarray,
-                words: np.ndarray, links: np.ndarray):
+def _containers(chains: tuple[np.ndarray, np.ndarray, np.ndarray], n_frames: int,
+                ancestors: np.ndarray, words: np.ndarray, links: np.ndarray):
     """Per block and container level: the container's word share, link density, blocks.
 
-    Also returns the containers' frame indices, (blocks, CONTAINER_LEVELS).
+    ``chains``: _chains of the page. Also returns the containers' frame indices,
+    (blocks, CONTAINER_LEVELS).
     """
-    n_frames = len(parents)
-    block, frame, _ = _chains(owners, parents)
+    block, frame, _ = chains
     word_sum = np.bincount(frame, weights=words[block], minlength=n_frames)
     link_sum = np.bincount(frame, weights=links[block], minlength=n_frames)
     block_count = np.bincount(frame, minlength=n_frames).astype(np.float64)
     total = max(words.sum(), 1.0)
     ids = _container_ids(ancestors)
-    out = np.zeros((len(owners), 3 * CONTAINER_LEVELS), dtype=np.float32)
+    out = np.zeros((len(ancestors), 3 * CONTAINER_LEVELS), dtype=np.float32)
     for level in range(CONTAINER_LEVELS):
         frame = ids[:, level]
         out[:, 3 * level] = word_sum[frame] / total
@@ -769,10 +771,11 @@ def featurize(page: Page) -> Features:
     blocks, frames = page.blocks, page.frames
     n = len(blocks)
     if n == 0:
+        none = np.zeros(0, dtype=np.int64)
         return Features(np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32),
                         np.zeros(0), np.zeros((0, CONTAINER_LEVELS), dtype=np.int64),
-                        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                        np.zeros((0, len(GROUP_KEYS)), dtype=np.int64))
+                        none, none, np.zeros((0, len(GROUP_KEYS)), dtype=np.int64),
+                        (none, none, none))
     owners = np.array([b.owner for b in blocks], dtype=np.int64)
     sibling_ids, style_ids, styles = _signature_ids(frames)
     cls_self, anc, contexts, frame_depth = _word_masks(frames, blocks, style_ids, styles)
@@ -804,7 +807,9 @@ def featurize(page: Page) -> Features:
     ]
     frame_parents = np.array(frames.parents, dtype=np.int64)
     ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
-    boxes, container_ids = _containers(owners, frame_parents, ancestors, words, link_words)
+    chains = _chains(owners, frame_parents)
+    boxes, container_ids = _containers(chains, len(frame_parents), ancestors, words,
+                                       link_words)
     cues = _cues(blocks)
     repeats = _repeats(sibling_ids, ancestors)
     comment = anc[:, [CLASS_WORDS.index(w) for w in ("comment", "reply")]].max(axis=1)
@@ -836,7 +841,7 @@ def featurize(page: Page) -> Features:
     ]).astype(np.float32)
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
     return Features(matrix, words, container_ids, owners, frame_parents,
-                    _groups(sibling_ids, style_ids, ancestors))
+                    _groups(sibling_ids, style_ids, ancestors), chains)
 
 
 def _group_stats(ids: np.ndarray, values: np.ndarray, weights: np.ndarray):
@@ -869,7 +874,7 @@ def _region(features: Features, mass: np.ndarray) -> tuple[np.ndarray, float, fl
     the deepest of them is one element: the region.
     """
     parents = features.parents
-    block, frame, level = _chains(features.owners, parents)
+    block, frame, level = features.chains
     per_frame = np.bincount(frame, weights=mass[block], minlength=len(parents))
     depth = np.zeros(len(parents), dtype=np.int64)
     depth[frame] = np.bincount(block, minlength=len(mass))[block] - level
