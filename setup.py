@@ -2,8 +2,9 @@
 
 ``optional=True``: where no C compiler is found the install still succeeds; the trees
 are then scored with scikit-learn's compiled predictors (see trees.py), pages are
-walked into blocks in Python (see blocks.py), and texts searched with str.find
-(see needles.py).
+walked into blocks in Python (see blocks.py), texts searched with str.find
+(see needles.py), and the features' class words, text counts and frame ids worked
+out with numpy and dicts (see features.py).
 """
 
 from setuptools import Extension, setup
@@ -12,4 +13,5 @@ setup(ext_modules=[
     Extension("dechaff._treescore", ["src/dechaff/_treescore.c"], optional=True),
     Extension("dechaff._blockwalk", ["src/dechaff/_blockwalk.c"], optional=True),
     Extension("dechaff._textscan", ["src/dechaff/_textscan.c"], optional=True),
+    Extension("dechaff._frames", ["src/dechaff/_frames.c"], optional=True),
 ])

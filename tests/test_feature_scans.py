@@ -1,6 +1,7 @@
-"""The feature scans in C: class and context words of an element's attributes
-(_textscan.stem_bits) and the counts behind text.* (_textscan.text_counts) give the
-same numbers as the Python code in features, which stays as the fallback."""
+"""The feature helpers in C: class and context words of an element's attributes
+(_textscan.stem_bits), the counts behind text.* (_textscan.text_counts), the frames'
+ancestor bits and signature ids (_frames) give the same numbers as the Python code in
+features, which stays as the fallback."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dechaff import features
+from dechaff.blocks import Frames
 from dechaff.features import CLASS_WORDS, CONTEXT_TAGS, ROLES
 
 textscan = features._textscan
-pytestmark = pytest.mark.skipif(textscan is None, reason="the C extension is not built")
+frames_c = features._frames
+pytestmark = pytest.mark.skipif(textscan is None or frames_c is None,
+                                reason="the C extensions are not built")
 
 # Pieces of class/id values: stems whole, cut and in odd cases, camelCase joins,
 # separators, digits, and characters whose lower case is ASCII (KELVIN SIGN, I WITH
@@ -138,3 +142,84 @@ def test_text_counts_of_a_sentence_read_by_eye():
 def test_text_counts_refuses_bad_arguments(texts, out, error):
     with pytest.raises(error):
         textscan.text_counts(texts, out)
+
+
+def _random_parents(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random tree in document order: each frame's parent comes before it."""
+    return np.array([-1] + [int(rng.integers(-1, i)) for i in range(1, n)], dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ancestor_or_in_one_pass_equals_pointer_jumping(seed):
+    rng = np.random.default_rng(seed)
+    parents = _random_parents(rng, 500)
+    own = rng.integers(0, 2**63, size=(500, 3), dtype=np.uint64)
+    bits, depth = features._ancestor_or(own, parents)
+    expected_bits, expected_depth = features._ancestor_or_jumping(own, parents)
+    assert np.array_equal(bits, expected_bits) and np.array_equal(depth, expected_depth)
+
+
+def test_ancestor_or_of_frames_out_of_order_falls_back_to_jumping():
+    parents = np.array([2, 2, -1], dtype=np.int64)  # the root last
+    own = np.array([[1], [2], [4]], dtype=np.uint64)
+    assert not frames_c.ancestor_or(own, parents, np.empty_like(own),
+                                    np.empty(3, dtype=np.int64))
+    bits, depth = features._ancestor_or(own, parents)
+    assert bits[:, 0].tolist() == [5, 6, 4] and depth.tolist() == [2, 2, 1]
+
+
+def _python_signature_ids(frames):
+    saved = features._frames
+    features._frames = None
+    try:
+        return features._signature_ids(frames, np.array(frames.parents, dtype=np.int64))
+    finally:
+        features._frames = saved
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_signature_ids_in_c_and_python_agree(data):
+    n = data.draw(st.integers(0, 40))
+    parents = [data.draw(st.integers(-1, i - 1)) for i in range(n)]
+    tags = data.draw(st.lists(st.sampled_from(["div", "li", "p", "section"]),
+                              min_size=n, max_size=n))
+    # equal values as distinct str objects, so equality is by value, not identity
+    attrs = ["".join(list(v)) for v in data.draw(
+        st.lists(st.sampled_from(["", "card", "card x", "nav", "é"]), min_size=n, max_size=n))]
+    frames = Frames(tags=tags, parents=parents, attrs=attrs)
+    in_c = features._signature_ids(frames, np.array(parents, dtype=np.int64))
+    in_python = _python_signature_ids(frames)
+    assert np.array_equal(in_c[0], in_python[0]) and np.array_equal(in_c[1], in_python[1])
+    assert in_c[2] == in_python[2]
+
+
+def test_signature_ids_of_a_list_read_by_eye():
+    frames = Frames(tags=["ul", "li", "li", "li", "ul", "li"], parents=[-1, 0, 0, 0, -1, 4],
+                    attrs=["", "card", "card", "ad", "", "card"])
+    siblings, styles, pairs = features._signature_ids(
+        frames, np.array(frames.parents, dtype=np.int64))
+    assert siblings.tolist() == [0, 1, 1, 2, 0, 3]  # the second list's card is apart
+    assert styles.tolist() == [0, 1, 1, 2, 0, 1]  # but styled as the first list's cards
+    assert pairs == [("ul", ""), ("li", "card"), ("li", "ad")]
+
+
+@pytest.mark.parametrize("call", [
+    lambda: frames_c.signature_ids(np.zeros(2, np.int64), ["a"], ["b"], np.zeros(1, np.int64),
+                                   np.zeros(1, np.int64)),  # parents of another length
+    lambda: frames_c.signature_ids(np.zeros(1, np.int32), ["a"], ["b"], np.zeros(1, np.int64),
+                                   np.zeros(1, np.int64)),  # int32 parents
+    lambda: frames_c.ancestor_or(np.zeros((2, 1), np.int64), np.zeros(2, np.int64),
+                                 np.zeros((2, 1), np.uint64), np.zeros(2, np.int64)),
+    lambda: frames_c.ancestor_or(np.zeros((2, 1), np.uint64), np.zeros(3, np.int64),
+                                 np.zeros((2, 1), np.uint64), np.zeros(2, np.int64)),
+])
+def test_frame_helpers_refuse_mismatched_arrays(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_signature_ids_refuse_tags_that_are_not_str():
+    with pytest.raises(TypeError):
+        frames_c.signature_ids(np.zeros(1, np.int64), [b"a"], ["b"], np.zeros(1, np.int64),
+                               np.zeros(1, np.int64))

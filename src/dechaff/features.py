@@ -43,6 +43,11 @@ import numpy as np
 
 from .blocks import Block, Frames
 from .needles import CaselessFinder, _textscan
+
+try:  # per-frame work in C (see _frames.c), built by pip install where it can be
+    from . import _frames
+except ImportError:  # no C compiler at install time: numpy and dicts serve
+    _frames = None
 from .page import Page
 
 # Stems matched against the tokens of class, id, role and itemprop values. A stem of
@@ -348,9 +353,25 @@ def _style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
 def _ancestor_or(own: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per frame: its bits OR'd with every ancestor's, and its depth (the root is 1).
 
-    Pointer jumping: after step k each frame has folded in its 2**k nearest frames up
-    the chain (itself included) and points at the ancestor 2**k up, so a page of any
-    depth takes log2(depth) whole-array steps.
+    In C, one pass in document order (a frame's parent comes before it, as blockify
+    records frames); else, or if the frames are not in that order, _ancestor_or_jumping.
+    """
+    parents = np.ascontiguousarray(parents, dtype=np.int64)
+    if _frames is not None:
+        own = np.ascontiguousarray(own, dtype=np.uint64)
+        bits, depth = np.empty_like(own), np.empty(len(parents), dtype=np.int64)
+        if _frames.ancestor_or(own, parents, bits, depth):
+            return bits, depth
+    return _ancestor_or_jumping(own, parents)
+
+
+def _ancestor_or_jumping(own: np.ndarray, parents: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """_ancestor_or by pointer jumping, for frames in any order.
+
+    After step k each frame has folded in its 2**k nearest frames up the chain (itself
+    included) and points at the ancestor 2**k up, so a page of any depth takes
+    log2(depth) whole-array steps.
     """
     bits = own.copy()
     depth = np.ones(len(parents), dtype=np.int64)
@@ -371,16 +392,17 @@ def _bit_columns(words: np.ndarray, width: int) -> np.ndarray:
     return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :width].astype(np.float32)
 
 
-def _word_masks(frames: Frames, blocks: list[Block], style_ids: np.ndarray,
+def _word_masks(parents: np.ndarray, blocks: list[Block], style_ids: np.ndarray,
                 styles: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                         np.ndarray]:
     """Per block: class words of its own elements (owner and text frames), class words
     of those and all their ancestors, and their context bits; and per frame, its depth.
 
-    ``style_ids`` and ``styles`` from _signature_ids: frames styled alike have the same
-    bits, so each (tag, attributes) is worked out once."""
+    ``parents``: each frame's parent (int64). ``style_ids`` and ``styles`` from
+    _signature_ids: frames styled alike have the same bits, so each (tag, attributes)
+    is worked out once."""
     own = _style_bits(styles)[style_ids]
-    cumulative, depth = _ancestor_or(own, frames.parents)
+    cumulative, depth = _ancestor_or(own, parents)
     used = [(block.owner, *block.text_frames) for block in blocks]
     starts = np.cumsum([0] + [len(u) for u in used[:-1]])
     flat = np.fromiter((f for u in used for f in u), dtype=np.int64)
@@ -662,16 +684,23 @@ def _box_cues(cues: np.ndarray, containers: np.ndarray) -> np.ndarray:
     return out
 
 
-def _signature_ids(frames: Frames) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
+def _signature_ids(frames: Frames, parents: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
     """Per frame: an id for (parent, tag, attributes), shared by repeated siblings, and
     one for (tag, attributes), shared by elements styled alike anywhere; and those
-    (tag, attributes) pairs, in the order of their ids."""
+    (tag, attributes) pairs, in the order of their ids. ``parents``: frames.parents as
+    int64. Ids are numbered in order of first appearance, in C or in Python."""
+    if _frames is not None:
+        sib = np.empty(len(parents), dtype=np.int64)
+        style = np.empty(len(parents), dtype=np.int64)
+        styles = _frames.signature_ids(parents, frames.tags, frames.attrs, sib, style)
+        return sib, style, styles
     siblings: dict = {}
-    styles: dict = {}
+    alike: dict = {}
     sib = [siblings.setdefault(key, len(siblings))
            for key in zip(frames.parents, frames.tags, frames.attrs)]
-    style = [styles.setdefault(key, len(styles)) for key in zip(frames.tags, frames.attrs)]
-    return np.array(sib, dtype=np.int64), np.array(style, dtype=np.int64), list(styles)
+    style = [alike.setdefault(key, len(alike)) for key in zip(frames.tags, frames.attrs)]
+    return np.array(sib, dtype=np.int64), np.array(style, dtype=np.int64), list(alike)
 
 
 def _ancestors(owners: np.ndarray, parents: np.ndarray, levels: int) -> np.ndarray:
@@ -777,8 +806,9 @@ def featurize(page: Page) -> Features:
                         none, none, np.zeros((0, len(GROUP_KEYS)), dtype=np.int64),
                         (none, none, none))
     owners = np.array([b.owner for b in blocks], dtype=np.int64)
-    sibling_ids, style_ids, styles = _signature_ids(frames)
-    cls_self, anc, contexts, frame_depth = _word_masks(frames, blocks, style_ids, styles)
+    frame_parents = np.array(frames.parents, dtype=np.int64)
+    sibling_ids, style_ids, styles = _signature_ids(frames, frame_parents)
+    cls_self, anc, contexts, frame_depth = _word_masks(frame_parents, blocks, style_ids, styles)
 
     text, block_words = _text_stats(blocks)
     log_words = text[:, 0]
@@ -805,7 +835,6 @@ def featurize(page: Page) -> Features:
         np.log1p(_window_mean(words, WINDOW)),
         _window_mean(link_density, WINDOW),
     ]
-    frame_parents = np.array(frames.parents, dtype=np.int64)
     ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
     chains = _chains(owners, frame_parents)
     boxes, container_ids = _containers(chains, len(frame_parents), ancestors, words,

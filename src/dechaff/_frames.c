@@ -1,0 +1,256 @@
+/* Per-frame work on a page's element tree, for features.py (frames are the elements
+ * blocks.blockify recorded, in document order: a frame's parent comes before it).
+ *
+ * ancestor_or(own, parents, bits, depth): bits[f] = own[f] OR'd with own[a] of every
+ * ancestor a of f, depth[f] = 1 + the number of those ancestors. One pass in document
+ * order. Returns False, leaving the outputs unfinished, if some frame's parent does not
+ * come before it (the caller then works them out another way).
+ *
+ * signature_ids(parents, tags, attrs, siblings, styles) -> list: per frame, an id for
+ * its (parent, tag, attributes) into `siblings` and one for its (tag, attributes) into
+ * `styles` (int64), each numbered in order of first appearance, as dict.setdefault
+ * would; returns the (tag, attributes) pairs in the order of their ids.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+static int has_format(const Py_buffer *view, const char *signed_f, const char *unsigned_f,
+                      int want_unsigned) {
+    const char *f = view->format ? view->format : "B";
+    if (f[0] == '<' || f[0] == '=' || f[0] == '@') {
+        f++;
+    }
+    if (view->itemsize != 8) {
+        return 0;
+    }
+    return want_unsigned ? (strcmp(f, unsigned_f) == 0 || strcmp(f, "L") == 0)
+                         : (strcmp(f, signed_f) == 0 || strcmp(f, "l") == 0);
+}
+
+#define IS_INT64(view) has_format(view, "q", "Q", 0)
+#define IS_UINT64(view) has_format(view, "q", "Q", 1)
+
+static PyObject *ancestor_or(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *objects[4];
+    if (!PyArg_ParseTuple(args, "OOOO:ancestor_or", &objects[0], &objects[1], &objects[2],
+                          &objects[3])) {
+        return NULL;
+    }
+    static const int writable[4] = {0, 0, 1, 1};
+    Py_buffer views[4];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 4; got++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable[got] ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objects[got], &views[got], flags) < 0) {
+            goto done;
+        }
+    }
+    Py_buffer *own = &views[0], *parents = &views[1], *bits = &views[2], *depth = &views[3];
+    Py_ssize_t n = parents->len / 8;
+    if (!IS_UINT64(own) || !IS_UINT64(bits) || !IS_INT64(parents) || !IS_INT64(depth)
+        || own->ndim != 2 || own->shape[0] != n || bits->len != own->len || depth->len != n * 8) {
+        PyErr_SetString(PyExc_ValueError,
+                        "ancestor_or: own and bits (frames, words) uint64, parents and depth "
+                        "one int64 per frame");
+        goto done;
+    }
+    Py_ssize_t width = own->shape[1];
+    const uint64_t *own_rows = own->buf;
+    const int64_t *parent = parents->buf;
+    uint64_t *rows = bits->buf;
+    int64_t *depths = depth->buf;
+    for (Py_ssize_t f = 0; f < n; f++) {
+        int64_t up = parent[f];
+        if (up >= f || up < -1) {
+            result = Py_False;
+            Py_INCREF(result);
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < width; k++) {
+            rows[f * width + k] = own_rows[f * width + k] | (up >= 0 ? rows[up * width + k] : 0);
+        }
+        depths[f] = up >= 0 ? depths[up] + 1 : 1;
+    }
+    result = Py_True;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < got; i++) {
+        PyBuffer_Release(&views[i]);
+    }
+    return result;
+}
+
+/* An open-addressing table from a key (given by the frame that first had it) to its id. */
+typedef struct {
+    Py_hash_t hash;
+    Py_ssize_t frame;  /* -1: empty slot */
+    Py_ssize_t id;
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t mask;
+    Py_ssize_t count;
+} Table;
+
+static int table_init(Table *table, Py_ssize_t n) {
+    size_t capacity = 8;
+    while (capacity < 2 * (size_t)n) {
+        capacity *= 2;
+    }
+    table->slots = PyMem_Malloc(capacity * sizeof(Slot));
+    if (!table->slots) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < capacity; i++) {
+        table->slots[i].frame = -1;
+    }
+    table->mask = capacity - 1;
+    table->count = 0;
+    return 0;
+}
+
+static int same_str(PyObject *a, PyObject *b) {
+    return a == b || PyUnicode_Compare(a, b) == 0;
+}
+
+typedef struct {
+    const int64_t *parents;
+    PyObject *tags;
+    PyObject *attrs;
+} FrameFacts;
+
+/* Do frames f and g have the same (parent,) tag and attributes? */
+static int same_key(const FrameFacts *facts, Py_ssize_t f, Py_ssize_t g, int with_parent) {
+    if (with_parent && facts->parents[f] != facts->parents[g]) {
+        return 0;
+    }
+    return same_str(PyList_GET_ITEM(facts->tags, f), PyList_GET_ITEM(facts->tags, g))
+           && same_str(PyList_GET_ITEM(facts->attrs, f), PyList_GET_ITEM(facts->attrs, g));
+}
+
+/* The id of frame f's key, a new one if no earlier frame had it. */
+static Py_ssize_t table_id(Table *table, const FrameFacts *facts, Py_ssize_t f, Py_hash_t hash,
+                           int with_parent) {
+    size_t i = (size_t)hash & table->mask;
+    while (table->slots[i].frame >= 0) {
+        Slot *slot = &table->slots[i];
+        if (slot->hash == hash && same_key(facts, slot->frame, f, with_parent)) {
+            return slot->id;
+        }
+        i = (i + 1) & table->mask;
+    }
+    table->slots[i] = (Slot){hash, f, table->count};
+    return table->count++;
+}
+
+static Py_hash_t mix(Py_hash_t a, Py_hash_t b) {
+    uint64_t x = (uint64_t)a * 0x9E3779B97F4A7C15ULL ^ (uint64_t)b;
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9ULL;
+    x ^= x >> 32;
+    return (Py_hash_t)x;
+}
+
+static PyObject *signature_ids(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *parents_object, *tags, *attrs, *sib_object, *style_object;
+    if (!PyArg_ParseTuple(args, "OO!O!OO:signature_ids", &parents_object, &PyList_Type, &tags,
+                          &PyList_Type, &attrs, &sib_object, &style_object)) {
+        return NULL;
+    }
+    Py_buffer parents, sib, style;
+    if (PyObject_GetBuffer(parents_object, &parents, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(sib_object, &sib, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&parents);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(style_object, &style,
+                           PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&parents);
+        PyBuffer_Release(&sib);
+        return NULL;
+    }
+    PyObject *result = NULL, *styles = NULL;
+    Table siblings = {0}, alike = {0};
+    Py_ssize_t n = PyList_GET_SIZE(tags);
+    if (!IS_INT64(&parents) || !IS_INT64(&sib) || !IS_INT64(&style) || parents.len != n * 8
+        || sib.len != n * 8 || style.len != n * 8 || PyList_GET_SIZE(attrs) != n) {
+        PyErr_SetString(PyExc_ValueError,
+                        "signature_ids: parents, tags, attrs and both outputs (int64) must "
+                        "have one item per frame");
+        goto done;
+    }
+    for (Py_ssize_t f = 0; f < n; f++) {
+        if (!PyUnicode_Check(PyList_GET_ITEM(tags, f))
+            || !PyUnicode_Check(PyList_GET_ITEM(attrs, f))) {
+            PyErr_SetString(PyExc_TypeError, "signature_ids: tags and attrs must be str");
+            goto done;
+        }
+    }
+    if (table_init(&siblings, n) < 0 || table_init(&alike, n) < 0) {
+        goto done;
+    }
+    styles = PyList_New(0);
+    if (!styles) {
+        goto done;
+    }
+    FrameFacts facts = {parents.buf, tags, attrs};
+    int64_t *sib_ids = sib.buf, *style_ids = style.buf;
+    for (Py_ssize_t f = 0; f < n; f++) {
+        PyObject *tag = PyList_GET_ITEM(tags, f), *attr = PyList_GET_ITEM(attrs, f);
+        Py_hash_t tag_hash = PyObject_Hash(tag), attr_hash = PyObject_Hash(attr);
+        if (tag_hash == -1 || attr_hash == -1) {
+            goto done;
+        }
+        Py_hash_t style_hash = mix(tag_hash, attr_hash);
+        style_ids[f] = table_id(&alike, &facts, f, style_hash, 0);
+        sib_ids[f] = table_id(&siblings, &facts, f, mix(style_hash, (Py_hash_t)facts.parents[f]),
+                              1);
+        if (style_ids[f] == PyList_GET_SIZE(styles)) {  /* a new style: record its pair */
+            PyObject *pair = PyTuple_Pack(2, tag, attr);
+            if (!pair || PyList_Append(styles, pair) < 0) {
+                Py_XDECREF(pair);
+                goto done;
+            }
+            Py_DECREF(pair);
+        }
+    }
+    result = styles;
+    styles = NULL;
+done:
+    Py_XDECREF(styles);
+    PyMem_Free(siblings.slots);
+    PyMem_Free(alike.slots);
+    PyBuffer_Release(&parents);
+    PyBuffer_Release(&sib);
+    PyBuffer_Release(&style);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"ancestor_or", ancestor_or, METH_VARARGS,
+     "ancestor_or(own, parents, bits, depth) -> bool: each frame's bits OR'd with its "
+     "ancestors', and its depth; False if a parent does not come before its child."},
+    {"signature_ids", signature_ids, METH_VARARGS,
+     "signature_ids(parents, tags, attrs, siblings, styles) -> list: ids of each frame's "
+     "(parent, tag, attributes) and (tag, attributes), and the (tag, attributes) pairs."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_frames",
+    "Per-frame work on a page's element tree (see features.py).", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__frames(void) {
+    return PyModule_Create(&module_def);
+}
