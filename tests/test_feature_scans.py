@@ -223,3 +223,33 @@ def test_signature_ids_refuse_tags_that_are_not_str():
     with pytest.raises(TypeError):
         frames_c.signature_ids(np.zeros(1, np.int64), [b"a"], ["b"], np.zeros(1, np.int64),
                                np.zeros(1, np.int64))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_chains_in_c_equal_the_level_by_level_ones(seed):
+    rng = np.random.default_rng(seed)
+    parents = _random_parents(rng, 300)
+    owners = rng.integers(0, 300, size=80).astype(np.int64)
+    _, depth = features._ancestor_or(np.zeros((300, 1), dtype=np.uint64), parents)
+    in_c = features._chains(owners, parents, depth)
+    by_level = features._chains_by_level(owners, parents)
+    assert all(np.array_equal(a, b) for a, b in zip(in_c, by_level))
+
+
+def test_chains_of_a_small_tree_read_by_eye():
+    parents = np.array([-1, 0, 1, 0], dtype=np.int64)  # html > body > p, html > div
+    depth = np.array([1, 2, 3, 2], dtype=np.int64)
+    block, frame, level = features._chains(np.array([2, 3], dtype=np.int64), parents, depth)
+    assert block.tolist() == [0, 0, 0, 1, 1]
+    assert frame.tolist() == [2, 1, 0, 3, 0]
+    assert level.tolist() == [0, 1, 2, 0, 1]
+
+
+def test_chains_say_so_when_the_outputs_are_the_wrong_size():
+    parents = np.array([-1, 0], dtype=np.int64)
+    owners = np.array([1], dtype=np.int64)
+    for size in (1, 3):  # the chain has 2 frames
+        out = [np.zeros(size, dtype=np.int64) for _ in range(3)]
+        assert not frames_c.chains(owners, parents, *out)
+    with pytest.raises(ValueError):
+        frames_c.chains(owners.astype(np.int32), parents, *[np.zeros(2, np.int64)] * 3)

@@ -6,6 +6,11 @@
  * order. Returns False, leaving the outputs unfinished, if some frame's parent does not
  * come before it (the caller then works them out another way).
  *
+ * chains(owners, parents, block, frame, level) -> bool: every (block, frame on the
+ * chain from the block's owner up to the root, distance up from the owner), ordered
+ * by block, then nearest first, into the three int64 outputs, which must hold exactly
+ * that many entries (the sum of the owners' depths). False if they do not.
+ *
  * signature_ids(parents, tags, attrs, siblings, styles) -> list: per frame, an id for
  * its (parent, tag, attributes) into `siblings` and one for its (tag, attributes) into
  * `styles` (int64), each numbered in order of first appearance, as dict.setdefault
@@ -76,6 +81,59 @@ static PyObject *ancestor_or(PyObject *module, PyObject *args) {
         depths[f] = up >= 0 ? depths[up] + 1 : 1;
     }
     result = Py_True;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < got; i++) {
+        PyBuffer_Release(&views[i]);
+    }
+    return result;
+}
+
+static PyObject *chains(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *objects[5];
+    if (!PyArg_ParseTuple(args, "OOOOO:chains", &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4])) {
+        return NULL;
+    }
+    Py_buffer views[5];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 5; got++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (got >= 2 ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objects[got], &views[got], flags) < 0) {
+            goto done;
+        }
+    }
+    for (int i = 0; i < 5; i++) {
+        if (!IS_INT64(&views[i])) {
+            PyErr_SetString(PyExc_ValueError, "chains: all arrays must be int64");
+            goto done;
+        }
+    }
+    Py_ssize_t blocks = views[0].len / 8, frames = views[1].len / 8, total = views[2].len / 8;
+    if (views[3].len != views[2].len || views[4].len != views[2].len) {
+        PyErr_SetString(PyExc_ValueError, "chains: the three outputs must have one length");
+        goto done;
+    }
+    const int64_t *owner = views[0].buf, *parent = views[1].buf;
+    int64_t *out_block = views[2].buf, *out_frame = views[3].buf, *out_level = views[4].buf;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t b = 0; b < blocks; b++) {
+        int64_t level = 0;
+        for (int64_t f = owner[b]; f >= 0; f = parent[f], level++) {
+            if (f >= frames || at == total) {  /* a bad index, or more than room for */
+                result = Py_False;
+                Py_INCREF(result);
+                goto done;
+            }
+            out_block[at] = b;
+            out_frame[at] = f;
+            out_level[at] = level;
+            at++;
+        }
+    }
+    result = at == total ? Py_True : Py_False;
     Py_INCREF(result);
 done:
     for (int i = 0; i < got; i++) {
@@ -239,6 +297,9 @@ static PyMethodDef methods[] = {
     {"ancestor_or", ancestor_or, METH_VARARGS,
      "ancestor_or(own, parents, bits, depth) -> bool: each frame's bits OR'd with its "
      "ancestors', and its depth; False if a parent does not come before its child."},
+    {"chains", chains, METH_VARARGS,
+     "chains(owners, parents, block, frame, level) -> bool: every (block, ancestor of its "
+     "owner, distance) by block then nearest first; False if the outputs' size is wrong."},
     {"signature_ids", signature_ids, METH_VARARGS,
      "signature_ids(parents, tags, attrs, siblings, styles) -> list: ids of each frame's "
      "(parent, tag, attributes) and (tag, attributes), and the (tag, attributes) pairs."},

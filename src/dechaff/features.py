@@ -345,8 +345,7 @@ def _style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
         return _python_style_bits(styles)
     out = np.zeros((len(styles), _CLASS_WORDS64 + 1), dtype=np.uint64)
     _textscan.stem_bits([attrs for _, attrs in styles], _STEM_TABLE, out)
-    out[:, -1] |= np.fromiter((_CONTEXT_BITS.get(tag, 0) for tag, _ in styles),
-                              dtype=np.uint64, count=len(styles))
+    out[:, -1] |= np.array([_CONTEXT_BITS.get(tag, 0) for tag, _ in styles], dtype=np.uint64)
     return out
 
 
@@ -588,12 +587,14 @@ def _cues_one_by_one(texts: list[str]) -> np.ndarray:
 
 
 def _one_hot(values: list[str], vocabulary: tuple[str, ...], other: bool) -> np.ndarray:
+    """A 1 in each value's column of ``vocabulary`` (values outside it in a last column
+    of their own if ``other``, else in none)."""
     index = {v: i for i, v in enumerate(vocabulary)}
+    missing = len(vocabulary) if other else -1
+    columns = np.array([index.get(value, missing) for value in values], dtype=np.int64)
     out = np.zeros((len(values), len(vocabulary) + other), dtype=np.float32)
-    for row, value in enumerate(values):
-        column = index.get(value, len(vocabulary) if other else -1)
-        if column >= 0:
-            out[row, column] = 1.0
+    rows = np.flatnonzero(columns >= 0)
+    out[rows, columns[rows]] = 1.0
     return out
 
 
@@ -608,20 +609,32 @@ def _shift(column: np.ndarray, offset: int, fill: float = 0.0) -> np.ndarray:
 
 def _window_mean(column: np.ndarray, radius: int) -> np.ndarray:
     padded = np.concatenate([[0.0], np.cumsum(column, dtype=np.float64)])
-    n = len(column)
-    lo = np.clip(np.arange(n) - radius, 0, n)
-    hi = np.clip(np.arange(n) + radius + 1, 0, n)
+    index = np.arange(len(column))
+    lo = np.maximum(index - radius, 0)
+    hi = np.minimum(index + radius + 1, len(column))
     return ((padded[hi] - padded[lo]) / (hi - lo)).astype(np.float32)
 
 
-def _chains(owners: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                np.ndarray]:
+def _chains(owners: np.ndarray, parents: np.ndarray, depth: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (block, frame on its ancestor chain, distance up from the owner), ordered
     by block, then nearest first: the order in which a loop over blocks would visit.
+    ``depth``: each frame's depth (the root is 1), so a chain's length.
 
     Sums per frame over these pairs (np.bincount adds in input order) therefore add
     the same numbers in the same order as that loop: the same bits.
     """
+    if _frames is not None:
+        total = int(depth[owners].sum())
+        block, frame, level = (np.empty(total, dtype=np.int64) for _ in range(3))
+        if _frames.chains(owners, parents, block, frame, level):
+            return block, frame, level
+    return _chains_by_level(owners, parents)
+
+
+def _chains_by_level(owners: np.ndarray, parents: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """_chains a level at a time for all blocks, then sorted by block."""
     block = np.arange(len(owners))
     frame = np.asarray(owners, dtype=np.int64)
     levels, blocks, frames = [], [], []
@@ -836,7 +849,7 @@ def featurize(page: Page) -> Features:
         _window_mean(link_density, WINDOW),
     ]
     ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
-    chains = _chains(owners, frame_parents)
+    chains = _chains(owners, frame_parents, frame_depth)
     boxes, container_ids = _containers(chains, len(frame_parents), ancestors, words,
                                        link_words)
     cues = _cues(blocks)
