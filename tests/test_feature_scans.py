@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dechaff import features
-from dechaff.blocks import Frames
+from dechaff.blocks import Block, Frames
 from dechaff.features import CLASS_WORDS, CONTEXT_TAGS, ROLES
 
 textscan = features._textscan
@@ -253,3 +253,47 @@ def test_chains_say_so_when_the_outputs_are_the_wrong_size():
         assert not frames_c.chains(owners, parents, *out)
     with pytest.raises(ValueError):
         frames_c.chains(owners.astype(np.int32), parents, *[np.zeros(2, np.int64)] * 3)
+
+
+# Words and the characters around them: case that lower() folds (İ to i and a
+# combining dot, final sigma), underscores and digits inside \w+, non-word marks.
+WORD_PIECES = ["Storm", "storm", "STORM", "river", "İstanbul", "ΟΔΟΣ", "οδος", "_x", "3d",
+               " ", "-", "'", "é", "ß", "SS", "日本", "\u0307", "."]
+
+
+def _python_overlap(texts, words):
+    saved = features._textscan
+    features._textscan = None
+    try:
+        return features._word_overlap(texts, words)
+    finally:
+        features._textscan = saved
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORD_PIECES), max_size=8).map("".join), max_size=6),
+       st.lists(st.lists(st.sampled_from(WORD_PIECES), max_size=3).map("".join), max_size=4))
+def test_word_overlap_in_c_and_python_agree(texts, titles):
+    words = sorted({w for t in titles for w in features._WORD.findall(t.lower())})
+    assert (features._word_overlap(texts, words) == _python_overlap(texts, words)).all()
+
+
+def test_word_overlap_read_by_eye():
+    counts = features._word_overlap(["Storm over the river: the STORM", "no match", ""],
+                                    ["river", "storm"])
+    # 6 words, 3 of them title words (storm twice), both title words present
+    assert counts.tolist() == [[6, 3, 2], [2, 0, 0], [0, 0, 0]]
+
+
+def test_word_overlap_refuses_more_words_than_it_has_bits():
+    with pytest.raises(ValueError, match="at most 64"):
+        textscan.word_overlap(["a"], [f"w{i}" for i in range(65)], np.zeros((1, 3), np.int64))
+
+
+def test_a_title_of_many_words_is_matched_in_python():
+    title = " ".join(f"word{i}" for i in range(70))
+    blocks = [Block(text=title, kind="heading", owner=0, text_frames=(), link_chars=0),
+              Block(text="other text", kind="paragraph", owner=0, text_frames=(), link_chars=0)]
+    # block word counts under TITLE_MAX_WORDS, so both blocks are compared with the title
+    out = features._title(blocks, title, np.array([1, 2]))
+    assert out[0].tolist() == [1.0, 1.0, 0.0] and out[1, 0] == 0.0

@@ -18,6 +18,11 @@
  *
  * text_counts(texts, out): the character and word counts behind features' text.*
  * columns, one row of TEXT_COUNTS int64 per text (see features._text_stats).
+ *
+ * word_overlap(texts, words, out): per text, lower-cased as str.lower() does it, its
+ * words as re's \w+ finds them, how many of them are among `words` (up to 64 str,
+ * each a \w+ word), and how many distinct ones of `words` it holds: out (int64) gets
+ * one row of those three counts per text (features._title).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -536,6 +541,117 @@ done:
     return result;
 }
 
+#define MAX_OVERLAP_WORDS 64
+
+static int count_bits(uint64_t x) {  /* portable popcount */
+    int count = 0;
+    for (; x; x &= x - 1) {
+        count++;
+    }
+    return count;
+}
+
+static inline int is_word_char(Py_UCS4 c) {  /* re's \w for str patterns */
+    return Py_UNICODE_ISALNUM(c) || c == '_';
+}
+
+/* Which of `words` equals text[start:end] (-1 if none). */
+static int which_word(PyObject *words, int kind, const void *data, Py_ssize_t start,
+                      Py_ssize_t end) {
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(words); k++) {
+        PyObject *word = PyList_GET_ITEM(words, k);
+        if (PyUnicode_GET_LENGTH(word) != end - start) {
+            continue;
+        }
+        int word_kind = PyUnicode_KIND(word);
+        const void *word_data = PyUnicode_DATA(word);
+        Py_ssize_t i = 0;
+        while (i < end - start
+               && PyUnicode_READ(word_kind, word_data, i) == PyUnicode_READ(kind, data, start + i)) {
+            i++;
+        }
+        if (i == end - start) {
+            return (int)k;
+        }
+    }
+    return -1;
+}
+
+static int overlap_one(PyObject *text, PyObject *words, int64_t *row) {
+    PyObject *lowered = PyObject_CallMethod(text, "lower", NULL);
+    if (!lowered) {
+        return -1;
+    }
+    int kind = PyUnicode_KIND(lowered);
+    const void *data = PyUnicode_DATA(lowered);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(lowered), start = -1;
+    uint64_t seen = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        int inside = i < n && is_word_char(PyUnicode_READ(kind, data, i));
+        if (inside && start < 0) {
+            start = i;
+        } else if (!inside && start >= 0) {
+            row[0]++;
+            int k = which_word(words, kind, data, start, i);
+            if (k >= 0) {
+                row[1]++;
+                seen |= (uint64_t)1 << k;
+            }
+            start = -1;
+        }
+    }
+    row[2] = count_bits(seen);
+    Py_DECREF(lowered);
+    return 0;
+}
+
+static PyObject *word_overlap(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *texts, *words, *out_object;
+    if (!PyArg_ParseTuple(args, "O!O!O:word_overlap", &PyList_Type, &texts, &PyList_Type,
+                          &words, &out_object)) {
+        return NULL;
+    }
+    Py_buffer out;
+    if (PyObject_GetBuffer(out_object, &out,
+                           PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    if (!is_int64(&out) || out.ndim != 2 || out.shape[0] != n || out.shape[1] != 3) {
+        PyErr_SetString(PyExc_ValueError, "word_overlap: out must be int64, (texts, 3)");
+        goto done;
+    }
+    if (PyList_GET_SIZE(words) > MAX_OVERLAP_WORDS) {
+        PyErr_Format(PyExc_ValueError, "word_overlap: at most %d words", MAX_OVERLAP_WORDS);
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(words); k++) {
+        if (!PyUnicode_Check(PyList_GET_ITEM(words, k))) {
+            PyErr_SetString(PyExc_TypeError, "word_overlap: words must be str");
+            goto done;
+        }
+    }
+    int64_t *rows = out.buf;
+    memset(rows, 0, (size_t)out.len);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "word_overlap: texts must be str");
+            goto done;
+        }
+        if (overlap_one(text, words, rows + 3 * i) < 0) {
+            goto done;
+        }
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"build_needles", build_needles, METH_VARARGS,
      "build_needles(needles): the automaton (bytes) that mark_needles runs, for up to 64 "
@@ -547,6 +663,9 @@ static PyMethodDef methods[] = {
      "text_counts(texts, out): per text, its characters, words, capitalized words, "
      "punctuation, digits, ASCII capitals, line breaks, sentence ends, and whether it "
      "ends one (out: int64, TEXT_COUNTS columns)."},
+    {"word_overlap", word_overlap, METH_VARARGS,
+     "word_overlap(texts, words, out): per lower-cased text, its \\w+ words, how many are "
+     "among words (at most 64), and how many distinct ones of words it holds."},
     {"stem_bits", stem_bits, METH_VARARGS,
      "stem_bits(values, stems, out): OR into out[i] the bit of each (stem, bit, mode) that "
      "value i holds (modes: 0 token equals, 1 token starts with, 2 token holds, 3 the "

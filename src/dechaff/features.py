@@ -760,27 +760,45 @@ def _title(blocks: list[Block], title: str, block_words: np.ndarray) -> np.ndarr
     """title.* columns: the block's share of title words; whether the title's heading
     was found; the signed log distance in blocks from it (0 when not found).
 
-    ``block_words``: each block's Block.words."""
+    ``block_words``: each block's Block.words. The title's heading is the first block
+    with the highest score, at least TITLE_MATCH: the smaller of its share of title
+    words and the share of the title's words it holds."""
     out = np.zeros((len(blocks), 3), dtype=np.float32)
-    title_words = set(_WORD.findall(title.lower()))
+    title_words = sorted(set(_WORD.findall(title.lower())))
     if not title_words:
         return out
-    best, best_score = -1, TITLE_MATCH
-    for i in np.flatnonzero(block_words <= TITLE_MAX_WORDS).tolist():
-        words = _WORD.findall(blocks[i].text.lower())
-        if title_words.isdisjoint(words):  # share and score 0: never the title's heading
-            continue
-        found = [w for w in words if w in title_words]
-        share = len(found) / len(words)
-        out[i, 0] = share
-        score = min(share, len(title_words.intersection(found)) / len(title_words))
-        if score > best_score or (score == best_score and best < 0):
-            best, best_score = i, score
-    if best >= 0:
-        offset = np.arange(len(blocks)) - best
+    short = np.flatnonzero(block_words <= TITLE_MAX_WORDS)
+    overlap = _word_overlap([blocks[i].text for i in short.tolist()], title_words)
+    words, found, distinct = overlap.T.astype(np.float64)
+    hits = found > 0  # the others: share and score 0, never the title's heading
+    share = np.divide(found, words, out=np.zeros(len(short)), where=hits)
+    out[short, 0] = share
+    score = np.minimum(share, distinct / len(title_words))
+    if len(score) and score.max() >= TITLE_MATCH:
+        offset = np.arange(len(blocks)) - short[np.argmax(score)]
         out[:, 1] = 1.0
         out[:, 2] = np.sign(offset) * np.log1p(np.abs(offset))
     return out
+
+
+def _word_overlap(texts: list[str], words: list[str]) -> np.ndarray:
+    """Per text: its lower-cased \\w+ words, how many are in ``words``, and how many
+    distinct ones of ``words`` it holds ((texts, 3) int64; in C where it is built)."""
+    if _textscan is not None and len(words) <= _TITLE_WORDS_IN_C:
+        out = np.empty((len(texts), 3), dtype=np.int64)
+        _textscan.word_overlap(texts, words, out)
+        return out
+    wanted = set(words)
+    rows = []
+    for text in texts:
+        tokens = _WORD.findall(text.lower())
+        found = [t for t in tokens if t in wanted]
+        rows.append((len(tokens), len(found), len(wanted.intersection(found))))
+    return np.array(rows, dtype=np.int64).reshape(len(texts), 3)
+
+
+# _textscan.word_overlap tells at most this many words apart (bits of a uint64).
+_TITLE_WORDS_IN_C = 64
 
 
 def _duplicates(blocks: list[Block]) -> np.ndarray:
