@@ -10,12 +10,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dechaff import features
+from dechaff import counts, features, structure
 from dechaff.blocks import Block, Frames
 from dechaff.features import CLASS_WORDS, CONTEXT_TAGS, ROLES
 
-textscan = features._textscan
-frames_c = features._frames
+textscan = counts._textscan
+frames_c = structure._frames
 pytestmark = pytest.mark.skipif(textscan is None or frames_c is None,
                                 reason="the C extensions are not built")
 
@@ -113,23 +113,23 @@ TEXT_PIECES = ["Word", "word", "É", "é", " ", "  ", "\n", "\t", "\u00a0", "\u2
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(TEXT_PIECES), max_size=10).map("".join), max_size=8))
 def test_text_counts_in_c_and_python_agree(texts):
-    assert (features._text_counts(texts) == features._python_text_counts(texts)).all()
+    assert (counts.text_counts(texts) == counts._python_text_counts(texts)).all()
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(max_size=30), max_size=6))
 def test_text_counts_agree_on_any_text(texts):
-    assert (features._text_counts(texts) == features._python_text_counts(texts)).all()
+    assert (counts.text_counts(texts) == counts._python_text_counts(texts)).all()
 
 
 def test_text_counts_of_a_sentence_read_by_eye():
-    counts = dict(zip(features._TEXT_COUNTS, features._text_counts(["Hello world. Yes!"])[0]))
-    assert counts == {"chars": 17, "words": 3, "caps": 2, "punct": 2, "digits": 0,
+    found = dict(zip(counts.TEXT_COUNTS, counts.text_counts(["Hello world. Yes!"])[0]))
+    assert found == {"chars": 17, "words": 3, "caps": 2, "punct": 2, "digits": 0,
                       "upper": 2, "newlines": 0, "sentences": 2, "ends_sentence": 1}
     # ASCII capitals only for "upper"; the apostrophe counts as a closer for the
     # sentence, not for ending one
-    counts = dict(zip(features._TEXT_COUNTS, features._text_counts(["ÉCOLE été.'"])[0]))
-    assert (counts["upper"], counts["caps"], counts["sentences"], counts["ends_sentence"]) \
+    found = dict(zip(counts.TEXT_COUNTS, counts.text_counts(["ÉCOLE été.'"])[0]))
+    assert (found["upper"], found["caps"], found["sentences"], found["ends_sentence"]) \
         == (4, 1, 1, 0)
 
 
@@ -154,8 +154,8 @@ def test_ancestor_or_in_one_pass_equals_pointer_jumping(seed):
     rng = np.random.default_rng(seed)
     parents = _random_parents(rng, 500)
     own = rng.integers(0, 2**63, size=(500, 3), dtype=np.uint64)
-    bits, depth = features._ancestor_or(own, parents)
-    expected_bits, expected_depth = features._ancestor_or_jumping(own, parents)
+    bits, depth = structure.ancestor_or(own, parents)
+    expected_bits, expected_depth = structure._ancestor_or_jumping(own, parents)
     assert np.array_equal(bits, expected_bits) and np.array_equal(depth, expected_depth)
 
 
@@ -164,17 +164,17 @@ def test_ancestor_or_of_frames_out_of_order_falls_back_to_jumping():
     own = np.array([[1], [2], [4]], dtype=np.uint64)
     assert not frames_c.ancestor_or(own, parents, np.empty_like(own),
                                     np.empty(3, dtype=np.int64))
-    bits, depth = features._ancestor_or(own, parents)
+    bits, depth = structure.ancestor_or(own, parents)
     assert bits[:, 0].tolist() == [5, 6, 4] and depth.tolist() == [2, 2, 1]
 
 
 def _python_signature_ids(frames):
-    saved = features._frames
-    features._frames = None
+    saved = structure._frames
+    structure._frames = None
     try:
-        return features._signature_ids(frames, np.array(frames.parents, dtype=np.int64))
+        return structure.signature_ids(frames, np.array(frames.parents, dtype=np.int64))
     finally:
-        features._frames = saved
+        structure._frames = saved
 
 
 @settings(max_examples=200, deadline=None)
@@ -188,7 +188,7 @@ def test_signature_ids_in_c_and_python_agree(data):
     attrs = ["".join(list(v)) for v in data.draw(
         st.lists(st.sampled_from(["", "card", "card x", "nav", "é"]), min_size=n, max_size=n))]
     frames = Frames(tags=tags, parents=parents, attrs=attrs)
-    in_c = features._signature_ids(frames, np.array(parents, dtype=np.int64))
+    in_c = structure.signature_ids(frames, np.array(parents, dtype=np.int64))
     in_python = _python_signature_ids(frames)
     assert np.array_equal(in_c[0], in_python[0]) and np.array_equal(in_c[1], in_python[1])
     assert in_c[2] == in_python[2]
@@ -197,7 +197,7 @@ def test_signature_ids_in_c_and_python_agree(data):
 def test_signature_ids_of_a_list_read_by_eye():
     frames = Frames(tags=["ul", "li", "li", "li", "ul", "li"], parents=[-1, 0, 0, 0, -1, 4],
                     attrs=["", "card", "card", "ad", "", "card"])
-    siblings, styles, pairs = features._signature_ids(
+    siblings, styles, pairs = structure.signature_ids(
         frames, np.array(frames.parents, dtype=np.int64))
     assert siblings.tolist() == [0, 1, 1, 2, 0, 3]  # the second list's card is apart
     assert styles.tolist() == [0, 1, 1, 2, 0, 1]  # but styled as the first list's cards
@@ -230,16 +230,16 @@ def test_chains_in_c_equal_the_level_by_level_ones(seed):
     rng = np.random.default_rng(seed)
     parents = _random_parents(rng, 300)
     owners = rng.integers(0, 300, size=80).astype(np.int64)
-    _, depth = features._ancestor_or(np.zeros((300, 1), dtype=np.uint64), parents)
-    in_c = features._chains(owners, parents, depth)
-    by_level = features._chains_by_level(owners, parents)
+    _, depth = structure.ancestor_or(np.zeros((300, 1), dtype=np.uint64), parents)
+    in_c = structure.chains(owners, parents, depth)
+    by_level = structure._chains_by_level(owners, parents)
     assert all(np.array_equal(a, b) for a, b in zip(in_c, by_level))
 
 
 def test_chains_of_a_small_tree_read_by_eye():
     parents = np.array([-1, 0, 1, 0], dtype=np.int64)  # html > body > p, html > div
     depth = np.array([1, 2, 3, 2], dtype=np.int64)
-    block, frame, level = features._chains(np.array([2, 3], dtype=np.int64), parents, depth)
+    block, frame, level = structure.chains(np.array([2, 3], dtype=np.int64), parents, depth)
     assert block.tolist() == [0, 0, 0, 1, 1]
     assert frame.tolist() == [2, 1, 0, 3, 0]
     assert level.tolist() == [0, 1, 2, 0, 1]
@@ -262,27 +262,22 @@ WORD_PIECES = ["Storm", "storm", "STORM", "river", "İstanbul", "ΟΔΟΣ", "ο�
 
 
 def _python_overlap(texts, words):
-    saved = features._textscan
-    features._textscan = None
-    try:
-        return features._word_overlap(texts, words)
-    finally:
-        features._textscan = saved
+    return counts._python_word_overlap(texts, words)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(WORD_PIECES), max_size=8).map("".join), max_size=6),
        st.lists(st.lists(st.sampled_from(WORD_PIECES), max_size=3).map("".join), max_size=4))
 def test_word_overlap_in_c_and_python_agree(texts, titles):
-    words = sorted({w for t in titles for w in features._WORD.findall(t.lower())})
-    assert (features._word_overlap(texts, words) == _python_overlap(texts, words)).all()
+    words = sorted({w for t in titles for w in counts.WORD.findall(t.lower())})
+    assert (counts.word_overlap(texts, words) == _python_overlap(texts, words)).all()
 
 
 def test_word_overlap_read_by_eye():
-    counts = features._word_overlap(["Storm over the river: the STORM", "no match", ""],
-                                    ["river", "storm"])
+    overlap = counts.word_overlap(["Storm over the river: the STORM", "no match", ""],
+                                  ["river", "storm"])
     # 6 words, 3 of them title words (storm twice), both title words present
-    assert counts.tolist() == [[6, 3, 2], [2, 0, 0], [0, 0, 0]]
+    assert overlap.tolist() == [[6, 3, 2], [2, 0, 0], [0, 0, 0]]
 
 
 def test_word_overlap_refuses_more_words_than_it_has_bits():

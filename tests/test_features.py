@@ -7,7 +7,6 @@ from dechaff.features import (
     CONTEXT_NAMES,
     FEATURE_NAMES,
     GROUP_KEYS,
-    _ancestor_or,
     _bit_columns,
     _class_mask,
     _frame_bits,
@@ -16,6 +15,7 @@ from dechaff.features import (
     featurize,
 )
 from dechaff.page import read_page
+from dechaff.structure import ancestor_or
 
 PAGE = """<html><body>
 <nav class="primary-nav"><ul><li><a href="/">Home</a></li><li><a href="/n">News</a></li></ul></nav>
@@ -110,7 +110,7 @@ def test_ancestor_or_folds_in_every_ancestor_and_counts_depth():
     rng = np.random.default_rng(0)
     parents = [-1] + [int(rng.integers(0, i)) for i in range(1, 300)]  # parents first
     own = rng.integers(0, 2**63, size=(300, 2), dtype=np.uint64)
-    bits, depth = _ancestor_or(own, parents)
+    bits, depth = ancestor_or(own, parents)
     for frame in range(300):
         expected, chain, up = own[frame].copy(), 1, parents[frame]
         while up >= 0:

@@ -41,14 +41,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from .blocks import Block, Frames
-from .needles import CaselessFinder, _textscan
-
-try:  # per-frame work in C (see _frames.c), built by pip install where it can be
-    from . import _frames
-except ImportError:  # no C compiler at install time: numpy and dicts serve
-    _frames = None
+from .blocks import Block
+from .counts import TEXT_COUNTS, WORD, text_counts, word_overlap
+from .needles import CaselessFinder
 from .page import Page
+from .structure import ancestor_or, chains, signature_ids
+
+try:  # the class words in C (see _textscan.c), built by pip install where it can be
+    from . import _textscan
+except ImportError:  # no C compiler at install time: the Python functions serve
+    _textscan = None
 
 # Stems matched against the tokens of class, id, role and itemprop values. A stem of
 # three or more letters matches tokens that start with it ("nav" matches
@@ -147,10 +149,6 @@ _TEXT_STATS = (
 CUE_MAX_CHARS = 400
 CUE_MAX_CHARS_BY_CUE = {"appeal": 1200}
 _CUE_PATTERNS = {k: re.compile(v, re.IGNORECASE) for k, v in TEXT_CUES.items()}
-_PUNCT = re.compile(r"[.,;:!?]")
-_DIGIT = re.compile(r"\d")
-_UPPER = re.compile(r"[A-Z]")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?(?:\s|$)")
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 
 
@@ -217,7 +215,7 @@ class Features:
     owners: np.ndarray  # (blocks,) frame index of each block's element
     parents: np.ndarray  # (frames,) parent frame index, -1 at the root
     groups: np.ndarray  # (blocks, GROUP_KEYS) group id of each block under each key
-    # _chains(owners, parents): every (block, ancestor frame, distance) of the page
+    # structure.chains: every (block, ancestor frame, distance) of the page
     chains: tuple[np.ndarray, np.ndarray, np.ndarray]
 
     def __len__(self) -> int:
@@ -349,42 +347,6 @@ def _style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
     return out
 
 
-def _ancestor_or(own: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame: its bits OR'd with every ancestor's, and its depth (the root is 1).
-
-    In C, one pass in document order (a frame's parent comes before it, as blockify
-    records frames); else, or if the frames are not in that order, _ancestor_or_jumping.
-    """
-    parents = np.ascontiguousarray(parents, dtype=np.int64)
-    if _frames is not None:
-        own = np.ascontiguousarray(own, dtype=np.uint64)
-        bits, depth = np.empty_like(own), np.empty(len(parents), dtype=np.int64)
-        if _frames.ancestor_or(own, parents, bits, depth):
-            return bits, depth
-    return _ancestor_or_jumping(own, parents)
-
-
-def _ancestor_or_jumping(own: np.ndarray, parents: np.ndarray
-                         ) -> tuple[np.ndarray, np.ndarray]:
-    """_ancestor_or by pointer jumping, for frames in any order.
-
-    After step k each frame has folded in its 2**k nearest frames up the chain (itself
-    included) and points at the ancestor 2**k up, so a page of any depth takes
-    log2(depth) whole-array steps.
-    """
-    bits = own.copy()
-    depth = np.ones(len(parents), dtype=np.int64)
-    up = np.asarray(parents, dtype=np.int64).copy()
-    walking = np.flatnonzero(up >= 0)
-    while len(walking):
-        above = up[walking]
-        bits[walking] |= bits[above]
-        depth[walking] += depth[above]
-        up[walking] = up[above]
-        walking = walking[up[walking] >= 0]
-    return bits, depth
-
-
 def _bit_columns(words: np.ndarray, width: int) -> np.ndarray:
     """(rows, width) float32 0/1: bit j of each row's little-endian 64-bit words."""
     as_bytes = np.ascontiguousarray(words, dtype="<u8").view(np.uint8)
@@ -398,10 +360,10 @@ def _word_masks(parents: np.ndarray, blocks: list[Block], style_ids: np.ndarray,
     of those and all their ancestors, and their context bits; and per frame, its depth.
 
     ``parents``: each frame's parent (int64). ``style_ids`` and ``styles`` from
-    _signature_ids: frames styled alike have the same bits, so each (tag, attributes)
-    is worked out once."""
+    structure.signature_ids: frames styled alike have the same bits, so each (tag,
+    attributes) is worked out once."""
     own = _style_bits(styles)[style_ids]
-    cumulative, depth = _ancestor_or(own, parents)
+    cumulative, depth = ancestor_or(own, parents)
     used = [(block.owner, *block.text_frames) for block in blocks]
     starts = np.cumsum([0] + [len(u) for u in used[:-1]])
     flat = np.fromiter((f for u in used for f in u), dtype=np.int64)
@@ -413,86 +375,12 @@ def _word_masks(parents: np.ndarray, blocks: list[Block], style_ids: np.ndarray,
             depth)
 
 
-# Character classes counted by _text_stats, as bit flags per character.
-_IS_PUNCT, _IS_DIGIT, _IS_UPPER, _IS_CAP, _IS_SPACE = 1, 2, 4, 8, 16
-# Joins the texts for _text_stats: whitespace (so it ends a word, and ends a sentence
-# as the end of a text does) and in none of the counted classes.
-_STATS_SEPARATOR = "\n"
-_SENTENCE_CLOSERS = ".!?\"”’)"
-
-
-def _char_flags(ch: str) -> int:
-    """The classes ``ch`` is in: _PUNCT, _DIGIT, _UPPER (the regexes), isupper, isspace."""
-    return ((_IS_PUNCT if _PUNCT.match(ch) else 0) | (_IS_DIGIT if _DIGIT.match(ch) else 0)
-            | (_IS_UPPER if _UPPER.match(ch) else 0) | (_IS_CAP if ch.isupper() else 0)
-            | (_IS_SPACE if ch.isspace() else 0))
-
-
-_ASCII_FLAGS = np.array([_char_flags(chr(c)) for c in range(128)], dtype=np.uint8)
-
-
-def _flags(codes: np.ndarray) -> np.ndarray:
-    """_char_flags of every character, from the characters' code points."""
-    flags = _ASCII_FLAGS[np.minimum(codes, 127)]
-    wide = codes > 127
-    if wide.any():
-        unique, inverse = np.unique(codes[wide], return_inverse=True)
-        flags[wide] = np.array([_char_flags(chr(c)) for c in unique.tolist()],
-                               dtype=np.uint8)[inverse]
-    return flags
-
-
-def _per_text(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """How many of each text's characters (``starts``..``ends``) ``mask`` holds."""
-    total = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-    return total[ends] - total[starts]
-
-
-# What _textscan.text_counts gives per text, in its column order.
-_TEXT_COUNTS = ("chars", "words", "caps", "punct", "digits", "upper", "newlines",
-                "sentences", "ends_sentence")
-
-
-def _python_text_counts(texts: list[str]) -> np.ndarray:
-    """_TEXT_COUNTS of each text, counted over all the texts at once with numpy."""
-    joined = _STATS_SEPARATOR.join(texts)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    starts = np.cumsum(chars + 1) - (chars + 1)
-    ends = starts + chars
-    flags = _flags(codes)
-    space = (flags & _IS_SPACE) != 0
-    word_start = ~space & np.concatenate([[True], space[:-1]])  # str.split's words
-    sentence_at = np.array([m.start() for m in _SENTENCE_END.finditer(joined)], dtype=np.int64)
-    return np.column_stack([
-        chars,
-        _per_text(word_start, starts, ends),
-        _per_text(word_start & ((flags & _IS_CAP) != 0), starts, ends),
-        _per_text((flags & _IS_PUNCT) != 0, starts, ends),
-        _per_text((flags & _IS_DIGIT) != 0, starts, ends),
-        _per_text((flags & _IS_UPPER) != 0, starts, ends),
-        _per_text(codes == ord("\n"), starts, ends),
-        np.bincount(np.searchsorted(starts, sentence_at, side="right") - 1,
-                    minlength=len(texts)),
-        np.array([t[-1:] in _SENTENCE_CLOSERS and t != "" for t in texts], dtype=np.int64),
-    ])
-
-
-def _text_counts(texts: list[str]) -> np.ndarray:
-    """(texts, _TEXT_COUNTS) int64, in C where the extension is built."""
-    if _textscan is None:
-        return _python_text_counts(texts)
-    out = np.empty((len(texts), len(_TEXT_COUNTS)), dtype=np.int64)
-    _textscan.text_counts(texts, out)
-    return out
-
-
 def _text_stats(blocks: list[Block]) -> tuple[np.ndarray, np.ndarray]:
     """text.* columns; and each block's words (Block.words)."""
     texts = [b.text for b in blocks]
     if not texts:
         return np.zeros((0, len(_TEXT_STATS)), dtype=np.float32), np.zeros(0, dtype=np.int64)
-    counts = dict(zip(_TEXT_COUNTS, _text_counts(texts).T))
+    counts = dict(zip(TEXT_COUNTS, text_counts(texts).T))
     chars, words = counts["chars"], counts["words"]
     links = np.array([b.link_chars for b in blocks], dtype=np.int64)
     columns = [
@@ -615,43 +503,6 @@ def _window_mean(column: np.ndarray, radius: int) -> np.ndarray:
     return ((padded[hi] - padded[lo]) / (hi - lo)).astype(np.float32)
 
 
-def _chains(owners: np.ndarray, parents: np.ndarray, depth: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (block, frame on its ancestor chain, distance up from the owner), ordered
-    by block, then nearest first: the order in which a loop over blocks would visit.
-    ``depth``: each frame's depth (the root is 1), so a chain's length.
-
-    Sums per frame over these pairs (np.bincount adds in input order) therefore add
-    the same numbers in the same order as that loop: the same bits.
-    """
-    if _frames is not None:
-        total = int(depth[owners].sum())
-        block, frame, level = (np.empty(total, dtype=np.int64) for _ in range(3))
-        if _frames.chains(owners, parents, block, frame, level):
-            return block, frame, level
-    return _chains_by_level(owners, parents)
-
-
-def _chains_by_level(owners: np.ndarray, parents: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """_chains a level at a time for all blocks, then sorted by block."""
-    block = np.arange(len(owners))
-    frame = np.asarray(owners, dtype=np.int64)
-    levels, blocks, frames = [], [], []
-    level = 0
-    while len(frame):
-        blocks.append(block)
-        frames.append(frame)
-        levels.append(np.full(len(frame), level))
-        up = parents[frame]
-        keep = up >= 0
-        block, frame, level = block[keep], up[keep], level + 1
-    block, frame, level = (np.concatenate(blocks), np.concatenate(frames),
-                           np.concatenate(levels))
-    order = np.argsort(block, kind="stable")
-    return block[order], frame[order], level[order]
-
-
 def _container_ids(ancestors: np.ndarray) -> np.ndarray:
     """(blocks, CONTAINER_LEVELS): each level's ancestor of the owner, the topmost
     frame when the chain ends sooner (from _ancestors)."""
@@ -663,14 +514,14 @@ def _container_ids(ancestors: np.ndarray) -> np.ndarray:
     return ids
 
 
-def _containers(chains: tuple[np.ndarray, np.ndarray, np.ndarray], n_frames: int,
+def _containers(page_chains: tuple[np.ndarray, np.ndarray, np.ndarray], n_frames: int,
                 ancestors: np.ndarray, words: np.ndarray, links: np.ndarray):
     """Per block and container level: the container's word share, link density, blocks.
 
-    ``chains``: _chains of the page. Also returns the containers' frame indices,
-    (blocks, CONTAINER_LEVELS).
+    ``page_chains``: structure.chains of the page. Also returns the containers' frame
+    indices, (blocks, CONTAINER_LEVELS).
     """
-    block, frame, _ = chains
+    block, frame, _ = page_chains
     word_sum = np.bincount(frame, weights=words[block], minlength=n_frames)
     link_sum = np.bincount(frame, weights=links[block], minlength=n_frames)
     block_count = np.bincount(frame, minlength=n_frames).astype(np.float64)
@@ -695,25 +546,6 @@ def _box_cues(cues: np.ndarray, containers: np.ndarray) -> np.ndarray:
         np.maximum.at(hit, inverse, column)
         out[:, j] = hit[inverse]
     return out
-
-
-def _signature_ids(frames: Frames, parents: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
-    """Per frame: an id for (parent, tag, attributes), shared by repeated siblings, and
-    one for (tag, attributes), shared by elements styled alike anywhere; and those
-    (tag, attributes) pairs, in the order of their ids. ``parents``: frames.parents as
-    int64. Ids are numbered in order of first appearance, in C or in Python."""
-    if _frames is not None:
-        sib = np.empty(len(parents), dtype=np.int64)
-        style = np.empty(len(parents), dtype=np.int64)
-        styles = _frames.signature_ids(parents, frames.tags, frames.attrs, sib, style)
-        return sib, style, styles
-    siblings: dict = {}
-    alike: dict = {}
-    sib = [siblings.setdefault(key, len(siblings))
-           for key in zip(frames.parents, frames.tags, frames.attrs)]
-    style = [alike.setdefault(key, len(alike)) for key in zip(frames.tags, frames.attrs)]
-    return np.array(sib, dtype=np.int64), np.array(style, dtype=np.int64), list(alike)
 
 
 def _ancestors(owners: np.ndarray, parents: np.ndarray, levels: int) -> np.ndarray:
@@ -753,9 +585,6 @@ def _groups(sibling_ids: np.ndarray, style_ids: np.ndarray, ancestors: np.ndarra
     return np.column_stack(columns)
 
 
-_WORD = re.compile(r"\w+")
-
-
 def _title(blocks: list[Block], title: str, block_words: np.ndarray) -> np.ndarray:
     """title.* columns: the block's share of title words; whether the title's heading
     was found; the signed log distance in blocks from it (0 when not found).
@@ -764,11 +593,11 @@ def _title(blocks: list[Block], title: str, block_words: np.ndarray) -> np.ndarr
     with the highest score, at least TITLE_MATCH: the smaller of its share of title
     words and the share of the title's words it holds."""
     out = np.zeros((len(blocks), 3), dtype=np.float32)
-    title_words = sorted(set(_WORD.findall(title.lower())))
+    title_words = sorted(set(WORD.findall(title.lower())))
     if not title_words:
         return out
     short = np.flatnonzero(block_words <= TITLE_MAX_WORDS)
-    overlap = _word_overlap([blocks[i].text for i in short.tolist()], title_words)
+    overlap = word_overlap([blocks[i].text for i in short.tolist()], title_words)
     words, found, distinct = overlap.T.astype(np.float64)
     hits = found > 0  # the others: share and score 0, never the title's heading
     share = np.divide(found, words, out=np.zeros(len(short)), where=hits)
@@ -779,26 +608,6 @@ def _title(blocks: list[Block], title: str, block_words: np.ndarray) -> np.ndarr
         out[:, 1] = 1.0
         out[:, 2] = np.sign(offset) * np.log1p(np.abs(offset))
     return out
-
-
-def _word_overlap(texts: list[str], words: list[str]) -> np.ndarray:
-    """Per text: its lower-cased \\w+ words, how many are in ``words``, and how many
-    distinct ones of ``words`` it holds ((texts, 3) int64; in C where it is built)."""
-    if _textscan is not None and len(words) <= _TITLE_WORDS_IN_C:
-        out = np.empty((len(texts), 3), dtype=np.int64)
-        _textscan.word_overlap(texts, words, out)
-        return out
-    wanted = set(words)
-    rows = []
-    for text in texts:
-        tokens = _WORD.findall(text.lower())
-        found = [t for t in tokens if t in wanted]
-        rows.append((len(tokens), len(found), len(wanted.intersection(found))))
-    return np.array(rows, dtype=np.int64).reshape(len(texts), 3)
-
-
-# _textscan.word_overlap tells at most this many words apart (bits of a uint64).
-_TITLE_WORDS_IN_C = 64
 
 
 def _duplicates(blocks: list[Block]) -> np.ndarray:
@@ -838,7 +647,7 @@ def featurize(page: Page) -> Features:
                         (none, none, none))
     owners = np.array([b.owner for b in blocks], dtype=np.int64)
     frame_parents = np.array(frames.parents, dtype=np.int64)
-    sibling_ids, style_ids, styles = _signature_ids(frames, frame_parents)
+    sibling_ids, style_ids, styles = signature_ids(frames, frame_parents)
     cls_self, anc, contexts, frame_depth = _word_masks(frame_parents, blocks, style_ids, styles)
 
     text, block_words = _text_stats(blocks)
@@ -867,8 +676,8 @@ def featurize(page: Page) -> Features:
         _window_mean(link_density, WINDOW),
     ]
     ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
-    chains = _chains(owners, frame_parents, frame_depth)
-    boxes, container_ids = _containers(chains, len(frame_parents), ancestors, words,
+    page_chains = chains(owners, frame_parents, frame_depth)
+    boxes, container_ids = _containers(page_chains, len(frame_parents), ancestors, words,
                                        link_words)
     cues = _cues(blocks)
     repeats = _repeats(sibling_ids, ancestors)
@@ -901,7 +710,7 @@ def featurize(page: Page) -> Features:
     ]).astype(np.float32)
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
     return Features(matrix, words, container_ids, owners, frame_parents,
-                    _groups(sibling_ids, style_ids, ancestors), chains)
+                    _groups(sibling_ids, style_ids, ancestors), page_chains)
 
 
 def _group_stats(ids: np.ndarray, values: np.ndarray, weights: np.ndarray):
