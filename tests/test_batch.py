@@ -119,6 +119,29 @@ def test_a_slow_page_times_out_as_an_error(small_model):
     assert record["error"].startswith("timeout")
 
 
+def test_a_timeout_whose_exception_is_lost_is_still_reported(small_model, monkeypatch):
+    # Python may run the alarm's handler inside a garbage-collector callback, which
+    # drops its exception; here a wrapper drops it, and the page runs to its end.
+    from dechaff.batch import PageTimeout, _extractor
+    from dechaff.extractor import Extractor
+
+    real = Extractor.article
+
+    def swallowing(self, html):
+        try:
+            return real(self, html)
+        except PageTimeout:
+            return real(self, html)
+
+    _extractor.cache_clear()
+    monkeypatch.setattr(Extractor, "article", swallowing)
+    big = "<html><body>" + "<p>word " * 200_000 + "</body></html>"
+    record = clean_one(PageInput("big", big.encode()), BatchConfig(str(small_model),
+                                                                   timeout=0.05))
+    _extractor.cache_clear()
+    assert record["error"].startswith("timeout") and record["text"] is None
+
+
 def test_inputs_are_consumed_lazily(small_model):
     consumed = []
 

@@ -159,7 +159,15 @@ class PageTimeout(Exception):
     """Cleaning one page took longer than the batch's timeout."""
 
 
+# Whether the page's alarm has rung. The handler's exception can be lost: Python runs
+# signal handlers at its next check, which may fall inside a garbage-collector
+# callback, where an exception is reported and dropped. The flag still tells.
+_alarm_rang = False
+
+
 def _on_alarm(signum, frame):
+    global _alarm_rang
+    _alarm_rang = True
     raise PageTimeout
 
 
@@ -178,7 +186,9 @@ def clean_one(page: PageInput | tuple[str, str], config: BatchConfig) -> dict:
     # Signal handlers can only be set in the main thread: elsewhere, no timeout.
     use_alarm = (config.timeout > 0 and hasattr(signal, "SIGALRM")
                  and threading.current_thread() is threading.main_thread())
+    global _alarm_rang
     if use_alarm:
+        _alarm_rang = False
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, config.timeout)
     try:
@@ -186,6 +196,8 @@ def clean_one(page: PageInput | tuple[str, str], config: BatchConfig) -> dict:
         data = to_dict(article)
         text = data["text"] if config.format in ("text", "json") \
             else render(article, config.format)
+        if use_alarm and _alarm_rang:  # its exception was lost on the way (see above)
+            raise PageTimeout
         record = {"source": page.source, "url": page.url or article.url,
                   "title": article.title, "text": text, "error": None}
         if config.format == "json":
