@@ -153,6 +153,10 @@ def test_bad_automata_and_needles_are_refused():
     marks = np.zeros(1, dtype=np.uint64)
     with pytest.raises(ValueError, match="not an automaton"):
         _textscan.mark_needles(b"ab", np.array([2]), b"\x01\x00\x00\x00junk", marks)
+    forged = bytearray(_textscan.build_needles([b"a"]))
+    forged[8:12] = (10**6).to_bytes(4, "little")  # state 0's move on byte 0: far away
+    with pytest.raises(ValueError, match="corrupt"):
+        _textscan.mark_needles(b"\x00", np.array([1]), bytes(forged), marks)
     with pytest.raises(ValueError, match="at most 64"):
         _textscan.build_needles([b"x"] * 65)
     with pytest.raises(TypeError):

@@ -204,6 +204,10 @@ static PyObject *mark_needles(PyObject *module, PyObject *args) {
         uint64_t holds = at_start;
         for (Py_ssize_t at = from; at < end_at[i]; at++) {
             state = next[state * BYTES + base[at]];
+            if (state < 0 || state >= header.states) {  /* not build_needles' bytes */
+                PyErr_SetString(PyExc_ValueError, "mark_needles: a corrupt automaton");
+                goto done;
+            }
             uint64_t here;
             memcpy(&here, found + (size_t)state * sizeof(uint64_t), sizeof here);
             holds |= here;
