@@ -1,4 +1,4 @@
-/* Per-frame work on a page's element tree, for features.py (frames are the elements
+/* Per-frame work on a page's element tree, for structure.py (frames are the elements
  * blocks.blockify recorded, in document order: a frame's parent comes before it).
  *
  * ancestor_or(own, parents, bits, depth): bits[f] = own[f] OR'd with own[a] of every
@@ -308,7 +308,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "_frames",
-    "Per-frame work on a page's element tree (see features.py).", -1,
+    "Per-frame work on a page's element tree (see structure.py).", -1,
     methods, NULL, NULL, NULL, NULL,
 };
 

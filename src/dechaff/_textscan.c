@@ -1,4 +1,4 @@
-/* Scans of texts for features.py and needles.py.
+/* Scans of texts for features.py, counts.py and needles.py.
  *
  * build_needles(needles) / mark_needles(haystack, ends, automaton, out): which texts
  * hold which of up to 64 strings (needles.CaselessFinder). `haystack` is texts joined
@@ -17,12 +17,12 @@
  * stem's bit OR'ed in where it matches.
  *
  * text_counts(texts, out): the character and word counts behind features' text.*
- * columns, one row of TEXT_COUNTS int64 per text (see features._text_stats).
+ * columns, one row of TEXT_COUNTS int64 per text (see counts.text_counts).
  *
  * word_overlap(texts, words, out): per text, lower-cased as str.lower() does it, its
  * words as re's \w+ finds them, how many of them are among `words` (up to 64 str,
  * each a \w+ word), and how many distinct ones of `words` it holds: out (int64) gets
- * one row of those three counts per text (features._title).
+ * one row of those three counts per text (counts.word_overlap, for features._title).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -462,7 +462,7 @@ done:
     return result;
 }
 
-/* The columns of text_counts' rows, in features._TEXT_COUNTS' order. */
+/* The columns of text_counts' rows, in counts.TEXT_COUNTS' order. */
 enum { C_CHARS, C_WORDS, C_CAPS, C_PUNCT, C_DIGITS, C_UPPER, C_NEWLINES, C_SENTENCES,
        C_ENDS_SENTENCE, TEXT_COUNTS };
 
@@ -503,46 +503,55 @@ static void count_text(PyObject *text, int64_t *row) {
             row[C_SENTENCES] += next == n || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, next));
         }
     }
-    if (n > 0) {  /* features._SENTENCE_CLOSERS: the closers but the apostrophe */
+    if (n > 0) {  /* counts._SENTENCE_CLOSERS: the closers but the apostrophe */
         Py_UCS4 last = PyUnicode_READ(kind, data, n - 1);
         row[C_ENDS_SENTENCE] = is_sentence_mark(last) || (is_closer(last) && last != '\'');
     }
 }
 
+/* -1 with a TypeError naming `function` unless every item of `list` is a str. */
+static int all_str(PyObject *list, const char *function, const char *what) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        if (!PyUnicode_Check(PyList_GET_ITEM(list, i))) {
+            PyErr_Format(PyExc_TypeError, "%s: %s must be str", function, what);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* `object` as `out`, writable C-contiguous int64 rows (n, width), zeroed; -1 with a
+ * ValueError naming `function` (and nothing to release) if it is not that. */
+static int zeroed_rows(PyObject *object, Py_ssize_t n, Py_ssize_t width,
+                       const char *function, Py_buffer *out) {
+    if (PyObject_GetBuffer(object, out, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        return -1;
+    }
+    if (!is_int64(out) || out->ndim != 2 || out->shape[0] != n || out->shape[1] != width) {
+        PyErr_Format(PyExc_ValueError, "%s: out must be int64, %zd rows of %zd", function, n,
+                     width);
+        PyBuffer_Release(out);
+        return -1;
+    }
+    memset(out->buf, 0, (size_t)out->len);
+    return 0;
+}
+
 static PyObject *text_counts(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *texts, *out_object;
-    if (!PyArg_ParseTuple(args, "O!O:text_counts", &PyList_Type, &texts, &out_object)) {
-        return NULL;
-    }
     Py_buffer out;
-    if (PyObject_GetBuffer(out_object, &out,
-                           PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+    if (!PyArg_ParseTuple(args, "O!O:text_counts", &PyList_Type, &texts, &out_object)
+        || all_str(texts, "text_counts", "texts") < 0
+        || zeroed_rows(out_object, PyList_GET_SIZE(texts), TEXT_COUNTS, "text_counts", &out) < 0) {
         return NULL;
-    }
-    PyObject *result = NULL;
-    Py_ssize_t n = PyList_GET_SIZE(texts);
-    if (!is_int64(&out) || out.ndim != 2 || out.shape[0] != n || out.shape[1] != TEXT_COUNTS) {
-        PyErr_Format(PyExc_ValueError,
-                     "text_counts: out must be int64, one row of %d per text", TEXT_COUNTS);
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!PyUnicode_Check(PyList_GET_ITEM(texts, i))) {
-            PyErr_SetString(PyExc_TypeError, "text_counts: texts must be str");
-            goto done;
-        }
     }
     int64_t *rows = out.buf;
-    memset(rows, 0, (size_t)out.len);
-    for (Py_ssize_t i = 0; i < n; i++) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
         count_text(PyList_GET_ITEM(texts, i), rows + i * TEXT_COUNTS);
     }
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
     PyBuffer_Release(&out);
-    return result;
+    Py_RETURN_NONE;
 }
 
 #define MAX_OVERLAP_WORDS 64
@@ -613,46 +622,29 @@ static PyObject *word_overlap(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *texts, *words, *out_object;
     if (!PyArg_ParseTuple(args, "O!O!O:word_overlap", &PyList_Type, &texts, &PyList_Type,
-                          &words, &out_object)) {
+                          &words, &out_object)
+        || all_str(texts, "word_overlap", "texts") < 0
+        || all_str(words, "word_overlap", "words") < 0) {
         return NULL;
-    }
-    Py_buffer out;
-    if (PyObject_GetBuffer(out_object, &out,
-                           PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
-        return NULL;
-    }
-    PyObject *result = NULL;
-    Py_ssize_t n = PyList_GET_SIZE(texts);
-    if (!is_int64(&out) || out.ndim != 2 || out.shape[0] != n || out.shape[1] != 3) {
-        PyErr_SetString(PyExc_ValueError, "word_overlap: out must be int64, (texts, 3)");
-        goto done;
     }
     if (PyList_GET_SIZE(words) > MAX_OVERLAP_WORDS) {
         PyErr_Format(PyExc_ValueError, "word_overlap: at most %d words", MAX_OVERLAP_WORDS);
-        goto done;
+        return NULL;
     }
-    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(words); k++) {
-        if (!PyUnicode_Check(PyList_GET_ITEM(words, k))) {
-            PyErr_SetString(PyExc_TypeError, "word_overlap: words must be str");
-            goto done;
-        }
+    Py_buffer out;
+    if (zeroed_rows(out_object, PyList_GET_SIZE(texts), 3, "word_overlap", &out) < 0) {
+        return NULL;
     }
     int64_t *rows = out.buf;
-    memset(rows, 0, (size_t)out.len);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *text = PyList_GET_ITEM(texts, i);
-        if (!PyUnicode_Check(text)) {
-            PyErr_SetString(PyExc_TypeError, "word_overlap: texts must be str");
-            goto done;
-        }
-        if (overlap_one(text, words, rows + 3 * i) < 0) {
-            goto done;
+    PyObject *result = Py_None;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
+        if (overlap_one(PyList_GET_ITEM(texts, i), words, rows + 3 * i) < 0) {
+            result = NULL;
+            break;
         }
     }
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
     PyBuffer_Release(&out);
+    Py_XINCREF(result);
     return result;
 }
 
@@ -680,7 +672,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "_textscan",
     "Which texts hold which strings (needles.py); which stems a value holds, and the "
-    "counts of texts (features.py).", -1,
+    "counts of texts (counts.py).", -1,
     methods, NULL, NULL, NULL, NULL,
 };
 
