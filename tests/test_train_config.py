@@ -80,3 +80,11 @@ def test_the_train_command_records_its_feature_share(tmp_path, capsys):
     assert status == 0, capsys.readouterr().err
     manifest = json.loads(manifest_path(out).read_text())
     assert manifest["training"]["config"]["max_features"] == 0.5
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("1.9.1", (1, 9)), ("1.4rc1", (1, 4)), ("1.10.dev0", (1, 10)), ("1.3.2", (1, 3))])
+def test_the_scikit_learn_version_is_read_from_release_and_pre_release_strings(
+        version, expected, monkeypatch):
+    monkeypatch.setattr(estimator.sklearn, "__version__", version)
+    assert _sklearn_version() == expected

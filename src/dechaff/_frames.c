@@ -21,8 +21,8 @@
 #include <stdint.h>
 #include <string.h>
 
-static int has_format(const Py_buffer *view, const char *signed_f, const char *unsigned_f,
-                      int want_unsigned) {
+/* Is the buffer 8-byte integers, unsigned ("Q", "L") or signed ("q", "l")? */
+static int is_8_byte_int(const Py_buffer *view, int want_unsigned) {
     const char *f = view->format ? view->format : "B";
     if (f[0] == '<' || f[0] == '=' || f[0] == '@') {
         f++;
@@ -30,12 +30,12 @@ static int has_format(const Py_buffer *view, const char *signed_f, const char *u
     if (view->itemsize != 8) {
         return 0;
     }
-    return want_unsigned ? (strcmp(f, unsigned_f) == 0 || strcmp(f, "L") == 0)
-                         : (strcmp(f, signed_f) == 0 || strcmp(f, "l") == 0);
+    return want_unsigned ? (strcmp(f, "Q") == 0 || strcmp(f, "L") == 0)
+                         : (strcmp(f, "q") == 0 || strcmp(f, "l") == 0);
 }
 
-#define IS_INT64(view) has_format(view, "q", "Q", 0)
-#define IS_UINT64(view) has_format(view, "q", "Q", 1)
+#define IS_INT64(view) is_8_byte_int(view, 0)
+#define IS_UINT64(view) is_8_byte_int(view, 1)
 
 static PyObject *ancestor_or(PyObject *module, PyObject *args) {
     (void)module;

@@ -6,6 +6,8 @@ scores with its trees alone (classify.TreePass).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -20,7 +22,8 @@ FEATURE_SAMPLING_SINCE = (1, 4)
 
 
 def _sklearn_version() -> tuple[int, int]:
-    major, minor = sklearn.__version__.split(".")[:2]
+    """(major, minor) of scikit-learn; "1.4rc1" and "1.10.dev0" read as (1, 4), (1, 10)."""
+    major, minor = re.match(r"(\d+)\.(\d+)", sklearn.__version__).groups()
     return int(major), int(minor)
 
 
