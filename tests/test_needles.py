@@ -12,8 +12,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dechaff import needles as needles_module
-from dechaff.features import _CUE_PATTERNS, _CUE_SEPARATOR
-from dechaff.needles import CaselessFinder
+from dechaff.blocks import Block
+from dechaff.features import (
+    _CUE_PATTERNS,
+    _CUE_SEPARATOR,
+    _cues,
+    _cues_one_by_one,
+    _lowercase_cues,
+)
+from dechaff.needles import CaselessFinder, lowercase_pattern
 
 # Pieces of cue phrases, in odd cases, and characters that re matches
 # case-insensitively to ASCII letters without lower-casing to them (ſ, K sign, İ...).
@@ -161,3 +168,50 @@ def test_bad_automata_and_needles_are_refused():
         _textscan.build_needles([b"x"] * 65)
     with pytest.raises(TypeError):
         _textscan.build_needles(["x"])
+
+
+# --- the cues on lower-cased text (needles.lowercase_pattern, features._cues) ---
+
+def test_cues_on_lowered_text_match_the_caseless_search_text_by_text():
+    rng = random.Random(2)
+    pieces = PIECES + ["ΟΔΟΣ ", "σ", "ı", "Jan 4", "2026-11-29", "3 days AGO", "Sign In"]
+    for _ in range(300):
+        blocks = [Block("".join(rng.choices(pieces, k=rng.randint(0, 6))), "paragraph", 0, (), 0)
+                  for _ in range(rng.randint(0, 8))]
+        texts = [b.text for b in blocks]
+        assert (_cues(blocks) == _cues_one_by_one(texts)).all(), texts
+
+
+def test_ordinary_text_takes_the_lowercase_path_and_unsafe_text_does_not():
+    assert _lowercase_cues() is not None  # every cue qualifies
+    unsafe = _lowercase_cues()[1]
+    assert CaselessFinder(["Share this", "Jan 4"], "\x00").lowercase_is_exact(unsafe)
+    for odd in ["ſhare", "İstanbul", "bı"]:  # matches 's'/'i' without lowering to it
+        finder = CaselessFinder(["Share this", odd], "\x00")
+        assert not finder.lowercase_is_exact(unsafe), odd
+
+
+@pytest.mark.parametrize("source, flags", [
+    ("Cookie", re.I),  # an upper-case literal
+    ("[A-Z]x", re.I),  # an upper-case class
+    (r"(a)\1", re.I),  # a backreference
+    ("cookie", 0),  # not case-insensitive to begin with
+])
+def test_patterns_that_do_not_qualify_for_the_lowercase_form(source, flags):
+    assert lowercase_pattern(re.compile(source, flags)) is None
+
+
+def test_the_lowercase_form_drops_only_ignorecase():
+    sensitive, unsafe = lowercase_pattern(re.compile(r"\bsign[ -]?up\b|©", re.I))
+    assert sensitive.pattern == r"\bsign[ -]?up\b|©" and not sensitive.flags & re.I
+    assert {"ſ", "ı"} <= unsafe
+
+
+def test_word_digit_and_space_classes_do_not_change_under_lowercasing():
+    # lowercase_pattern's premise: \w, \d and \s hold a character iff they hold its
+    # lower case (for characters that lower-case to one character).
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    single = "".join(ch for ch in every if len(ch.lower()) == 1)
+    for category in (r"\w", r"\d", r"\s"):
+        held = re.sub(f"[^{category}]", "", single)
+        assert held.lower() == re.sub(f"[^{category}]", "", single.lower()), category

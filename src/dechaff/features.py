@@ -43,7 +43,7 @@ import numpy as np
 
 from .blocks import Block
 from .counts import TEXT_COUNTS, WORD, text_counts, word_overlap
-from .needles import CaselessFinder
+from .needles import CaselessFinder, lowercase_pattern
 from .page import Page
 from .structure import ancestor_or, chains, signature_ids
 
@@ -404,7 +404,7 @@ def _text_stats(blocks: list[Block]) -> tuple[np.ndarray, np.ndarray]:
 _CUE_SEPARATOR = "\x00"
 
 
-def _anchored(source: str) -> tuple[re.Pattern, re.Pattern] | None:
+def _anchored(source: str, flags: int) -> tuple[re.Pattern, re.Pattern] | None:
     """A cue with ``^`` alternatives as (those, anchored; the rest, searched), else None.
 
     ``^`` (without MULTILINE) is the start of the block's text, which a search of the
@@ -417,11 +417,26 @@ def _anchored(source: str) -> tuple[re.Pattern, re.Pattern] | None:
     alternatives = source.split("|")
     start = [a[1:] for a in alternatives if a.startswith("^")]
     rest = [a for a in alternatives if not a.startswith("^")]
-    return (re.compile("|".join(start), re.IGNORECASE),
-            re.compile("|".join(rest) or "(?!)", re.IGNORECASE))
+    return re.compile("|".join(start), flags), re.compile("|".join(rest) or "(?!)", flags)
 
 
-_ANCHORED_CUES = {k: a for k, v in TEXT_CUES.items() if (a := _anchored(v)) is not None}
+def _cue_forms(flags: int) -> dict[str, tuple[re.Pattern, tuple | None]]:
+    """Each cue compiled with ``flags``, and its anchored split (see _anchored)."""
+    return {k: (re.compile(v, flags), _anchored(v, flags)) for k, v in TEXT_CUES.items()}
+
+
+_CASELESS_CUES = _cue_forms(re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _lowercase_cues() -> tuple[dict, frozenset[str]] | None:
+    """The cues for lower-cased texts, without IGNORECASE (several times faster in re),
+    and the characters that void them (see needles.lowercase_pattern); None if a cue
+    is not written in lower case. Worked out on first use: it scans every code point."""
+    forms = [lowercase_pattern(pattern) for pattern in _CUE_PATTERNS.values()]
+    if not all(forms):
+        return None
+    return _cue_forms(0), frozenset().union(*(f[1] for f in forms))
 
 
 def _cue_hits(texts: list[str], eligible: np.ndarray, pattern: re.Pattern) -> np.ndarray:
@@ -446,14 +461,17 @@ def _cues(blocks: list[Block]) -> np.ndarray:
         return _cues_one_by_one(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     rows = np.zeros((len(blocks), len(_CUE_PATTERNS)), dtype=np.float32)
+    finder = CaselessFinder(texts, _CUE_SEPARATOR)
     # Only texts that hold one of a cue's literal strings can match it.
-    may_match = CaselessFinder(texts, _CUE_SEPARATOR).containing_each(
-        list(_CUE_PATTERNS.values()))
-    for j, (name, pattern) in enumerate(_CUE_PATTERNS.items()):
+    may_match = finder.containing_each(list(_CUE_PATTERNS.values()))
+    forms, lowercase = _CASELESS_CUES, _lowercase_cues()
+    if texts and lowercase is not None and finder.lowercase_is_exact(lowercase[1]):
+        texts, forms = finder.lowered.split(_CUE_SEPARATOR), lowercase[0]
+    for j, (name, (pattern, anchored)) in enumerate(forms.items()):
         eligible = lengths < CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS)
         eligible &= may_match[:, j]
-        if name in _ANCHORED_CUES:
-            start, anywhere = _ANCHORED_CUES[name]
+        if anchored is not None:
+            start, anywhere = anchored
             hit = _cue_hits(texts, eligible, anywhere)
             for i in np.flatnonzero(eligible & ~hit).tolist():
                 hit[i] = start.match(texts[i]) is not None

@@ -131,6 +131,70 @@ def _unsafe_chars(wide: str) -> frozenset[str]:
     )
 
 
+_CASELESS_OPS = (sre_constants.LITERAL, sre_constants.NOT_LITERAL)
+
+
+def _class_chars(members) -> list[str]:
+    """The literal characters of a parsed character class (ranges spelled out)."""
+    chars: list[str] = []
+    for member, value in members:
+        if member is sre_constants.RANGE:
+            chars += map(chr, range(value[0], value[1] + 1))
+        elif member in _CASELESS_OPS:
+            chars.append(chr(value))
+    return chars
+
+
+def _inner_sequences(op, av) -> list | None:
+    """The parsed sequences inside a group, alternation, repeat or lookaround."""
+    if op is sre_constants.SUBPATTERN:
+        return [av[-1]]
+    if op is sre_constants.BRANCH:
+        return av[1]
+    if op in _REPEATS:
+        return [av[2]]
+    if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+        return [av[1]]
+    return None
+
+
+def _lowercase_literals(items, wide: set[str]) -> bool:
+    """Whether every literal character a parsed pattern names is lower case (those
+    outside ASCII are added to ``wide``); False also for what this cannot vouch for
+    (backreferences, conditionals)."""
+    for op, av in items:
+        if op in (sre_constants.AT, sre_constants.ANY, sre_constants.CATEGORY):
+            continue
+        if op in _CASELESS_OPS or op is sre_constants.IN:
+            chars = [chr(av)] if op in _CASELESS_OPS else _class_chars(av)
+            if any(ch.lower() != ch for ch in chars):
+                return False
+            wide.update(ch for ch in chars if not ch.isascii())
+            continue
+        inner = _inner_sequences(op, av)
+        if inner is None or not all(_lowercase_literals(seq, wide) for seq in inner):
+            return False
+    return True
+
+
+@lru_cache(maxsize=64)
+def lowercase_pattern(pattern: re.Pattern) -> tuple[re.Pattern, frozenset[str]] | None:
+    """A case-insensitive pattern written in lower case, as a case-sensitive one for
+    lower-cased text (re runs it several times faster), and the characters that void
+    the swap (see _unsafe_chars); None when the pattern does not qualify.
+
+    On a lower-cased text of the same length as the original and holding none of those
+    characters, in neither form, the two patterns match at the same places: each
+    literal and class is lower case, and \\w, \\d, \\s do not change under lower-casing.
+    """
+    wide: set[str] = set()
+    parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    if not pattern.flags & re.IGNORECASE or not _lowercase_literals(parsed.data, wide):
+        return None
+    sensitive = re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+    return sensitive, _unsafe_chars("".join(sorted(wide)))
+
+
 # _textscan's automata find at most this many needles in one pass.
 NEEDLES_PER_PASS = 64
 
@@ -171,6 +235,12 @@ class CaselessFinder:
                     self._scan = (encoded, np.append(ends, len(encoded)).astype(np.int64))
         return self._scan or None
 
+    def lowercase_is_exact(self, unsafe: frozenset[str]) -> bool:
+        """Whether the lowered texts line up with the texts and hold none of the
+        ``unsafe`` characters in either form (Σ lowers to ς at the end of a word)."""
+        return self.aligned and not any(
+            ch in self.joined or ch in self.lowered for ch in unsafe)
+
     def containing(self, pattern: re.Pattern) -> np.ndarray:
         """Per text: whether it may match ``pattern`` (True for all if unsure)."""
         return self.containing_each([pattern])[:, 0]
@@ -186,7 +256,7 @@ class CaselessFinder:
             if found is None:
                 continue
             if found[1] not in unsafe:
-                unsafe[found[1]] = any(ch in self.joined for ch in found[1])
+                unsafe[found[1]] = not self.lowercase_is_exact(found[1])
             if not unsafe[found[1]]:
                 searched[j] = found[0]
         if searched:
