@@ -705,7 +705,7 @@ def featurize(page: Page) -> Features:
     page_row += _page_shape(words, link_density, heading, repeats, comment,
                             cues[:, list(TEXT_CUES).index("price")])
 
-    matrix = np.hstack([
+    matrix = np.concatenate([
         text,
         cues,
         _one_hot(kinds, KINDS, other=False),
@@ -725,7 +725,7 @@ def featurize(page: Page) -> Features:
         np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
         _title(blocks, page.title, block_words),
         _duplicates(blocks)[:, None],
-    ]).astype(np.float32)
+    ], axis=1, dtype=np.float32)  # each part cast once, no float64 matrix between
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
     return Features(matrix, words, container_ids, owners, frame_parents,
                     _groups(sibling_ids, style_ids, ancestors), page_chains)
