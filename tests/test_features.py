@@ -10,6 +10,7 @@ from dechaff.features import (
     _bit_columns,
     _class_mask,
     _frame_bits,
+    _group_stats,
     _token_mask,
     context_features,
     featurize,
@@ -257,3 +258,14 @@ def test_group_context_pools_first_pass_probabilities(shop):
     assert (peak[tiles] == pytest.approx(0.9))
     assert 0 < mean[tiles[1]] < 0.9
     assert peak[texts.index("Walking boots")] == 0.0
+
+
+def test_group_stats_pool_rows_with_the_same_id_whichever_way_ids_are_binned():
+    values = np.array([0.2, 0.9, 0.4, 0.6])
+    weights = np.array([1.0, 3.0, 1.0, 2.0])
+    near = np.array([5, 7, 5, -3])  # dense: a span of 10, under 8 slots a row
+    far = np.array([5, 70_000, 5, -3])  # sparse: sorted by np.unique
+    for ids in (near, far):
+        mean, peak = _group_stats(ids, values, weights)
+        assert mean.tolist() == pytest.approx([0.3, 0.9, 0.3, 0.6])  # (0.2 + 0.4) / 2
+        assert peak.tolist() == [0.4, 0.9, 0.4, 0.6]

@@ -731,9 +731,19 @@ def featurize(page: Page) -> Features:
                     _groups(sibling_ids, style_ids, ancestors), page_chains)
 
 
+# Group ids (frame indices, or minus one minus the block's index) are made dense by
+# subtracting the smallest when they span at most this many slots per row; wider
+# spans (many frames, few blocks) are sorted by np.unique instead.
+DENSE_IDS_PER_ROW = 8
+
+
 def _group_stats(ids: np.ndarray, values: np.ndarray, weights: np.ndarray):
     """Per row: the weighted mean and the max of ``values`` over rows with the same id."""
-    _, inverse = np.unique(ids, return_inverse=True)
+    low = ids.min()
+    if ids.max() - low < DENSE_IDS_PER_ROW * len(ids):
+        inverse = ids - low  # the same bins, without sorting; empty ones do no harm
+    else:
+        _, inverse = np.unique(ids, return_inverse=True)
     total = np.bincount(inverse, weights=values * weights)
     weight = np.bincount(inverse, weights=weights)
     peak = np.full(inverse.max() + 1, -np.inf)
