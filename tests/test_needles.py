@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from dechaff import features as features_module
 from dechaff import needles as needles_module
 from dechaff.blocks import Block
 from dechaff.features import (
@@ -182,13 +183,26 @@ def test_cues_on_lowered_text_match_the_caseless_search_text_by_text():
         assert (_cues(blocks) == _cues_one_by_one(texts)).all(), texts
 
 
-def test_ordinary_text_takes_the_lowercase_path_and_unsafe_text_does_not():
+def test_ordinary_text_takes_the_lowercase_path_and_unsafe_text_does_not(monkeypatch):
     assert _lowercase_cues() is not None  # every cue qualifies
-    unsafe = _lowercase_cues()[1]
-    assert CaselessFinder(["Share this", "Jan 4"], "\x00").lowercase_is_exact(unsafe)
-    for odd in ["ſhare", "İstanbul", "bı"]:  # matches 's'/'i' without lowering to it
-        finder = CaselessFinder(["Share this", odd], "\x00")
-        assert not finder.lowercase_is_exact(unsafe), odd
+    searched = []
+    real_hits = features_module._cue_hits
+
+    def recording(texts, eligible, pattern):
+        searched.append((texts, pattern.flags & re.IGNORECASE))
+        return real_hits(texts, eligible, pattern)
+
+    monkeypatch.setattr(features_module, "_cue_hits", recording)
+    for texts, lowered in [(["Share this", "Jan 4"], True),
+                           (["Share this", "ſhare"], False),  # ſ matches s, lowers to ſ
+                           (["Share this", "İstanbul"], False),  # lowers to two characters
+                           (["Share this", "bı"], False)]:  # ı matches i, lowers to ı
+        searched.clear()
+        _cues([Block(t, "paragraph", 0, (), 0) for t in texts])
+        assert searched, texts
+        for seen, caseless in searched:
+            assert seen == ([t.lower() for t in texts] if lowered else texts), texts
+            assert bool(caseless) != lowered, texts
 
 
 @pytest.mark.parametrize("source, flags", [

@@ -148,7 +148,6 @@ _TEXT_STATS = (
 # paragraphs, so theirs reaches further.
 CUE_MAX_CHARS = 400
 CUE_MAX_CHARS_BY_CUE = {"appeal": 1200}
-_CUE_PATTERNS = {k: re.compile(v, re.IGNORECASE) for k, v in TEXT_CUES.items()}
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 
 
@@ -426,6 +425,7 @@ def _cue_forms(flags: int) -> dict[str, tuple[re.Pattern, tuple | None]]:
 
 
 _CASELESS_CUES = _cue_forms(re.IGNORECASE)
+_CUE_PATTERNS = {name: pattern for name, (pattern, _) in _CASELESS_CUES.items()}
 
 
 @lru_cache(maxsize=1)

@@ -131,7 +131,7 @@ def _unsafe_chars(wide: str) -> frozenset[str]:
     )
 
 
-_CASELESS_OPS = (sre_constants.LITERAL, sre_constants.NOT_LITERAL)
+_LITERAL_OPS = (sre_constants.LITERAL, sre_constants.NOT_LITERAL)
 
 
 def _class_chars(members) -> list[str]:
@@ -140,7 +140,7 @@ def _class_chars(members) -> list[str]:
     for member, value in members:
         if member is sre_constants.RANGE:
             chars += map(chr, range(value[0], value[1] + 1))
-        elif member in _CASELESS_OPS:
+        elif member in _LITERAL_OPS:
             chars.append(chr(value))
     return chars
 
@@ -165,8 +165,8 @@ def _lowercase_literals(items, wide: set[str]) -> bool:
     for op, av in items:
         if op in (sre_constants.AT, sre_constants.ANY, sre_constants.CATEGORY):
             continue
-        if op in _CASELESS_OPS or op is sre_constants.IN:
-            chars = [chr(av)] if op in _CASELESS_OPS else _class_chars(av)
+        if op in _LITERAL_OPS or op is sre_constants.IN:
+            chars = [chr(av)] if op in _LITERAL_OPS else _class_chars(av)
             if any(ch.lower() != ch for ch in chars):
                 return False
             wide.update(ch for ch in chars if not ch.isascii())
