@@ -79,7 +79,7 @@ def test_the_train_command_records_its_feature_share(tmp_path, capsys):
                    "--max-features", "0.5", "--folds", "2", "--jobs", "1", "--quiet"])
     assert status == 0, capsys.readouterr().err
     manifest = json.loads(manifest_path(out).read_text())
-    assert manifest["training"]["config"]["max_features"] == 0.5
+    assert manifest["training"]["config"]["max_features"] == [0.5]
 
 
 @pytest.mark.parametrize(("version", "expected"), [

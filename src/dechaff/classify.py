@@ -99,7 +99,72 @@ class ContentModel:
         """P(content) per block for each of many pages' features (see passes_many)."""
         return [passes[-1][1] for passes in self.passes_many(pages)]
 
+    @property
+    def members(self) -> tuple[ContentModel, ...]:
+        """The two-pass models whose probabilities this model gives: itself alone."""
+        return (self,)
+
     def __repr__(self) -> str:
         passes = "two passes" if self.second is not None else "one pass"
         return f"ContentModel({passes}, {len(self.feature_names)} features, " \
                f"threshold={self.threshold})"
+
+
+class AveragedModel:
+    """Several ContentModels over the same features, trained alike but for their seed
+    and share of features per split; P(content) is the mean of theirs.
+
+    Averaging cancels part of what one training draws by chance (which split wins a
+    near tie), which moves single unseen pages by up to 0.1 between retrainings
+    (BENCHMARKS.md, "Feature experiments"). Each member keeps its own passes: a
+    member's second pass reads its own first pass's probabilities.
+    """
+
+    def __init__(self, members: Sequence[ContentModel],
+                 threshold: float = DEFAULT_THRESHOLD) -> None:
+        if len(members) < 2:
+            raise ValueError("an averaged model needs at least two members")
+        if len({m.feature_names for m in members}) != 1 or \
+                len({m.second is None for m in members}) != 1:
+            raise ValueError("the members of an averaged model must read the same "
+                             "features in the same passes")
+        self.members = tuple(members)
+        self.threshold = threshold
+
+    @property
+    def first(self) -> FittedPass:
+        """The first member's first pass (what a report of one pass shows)."""
+        return self.members[0].first
+
+    @property
+    def second(self) -> FittedPass | None:
+        return self.members[0].second
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.members[0].feature_names
+
+    def passes(self, features) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per pass, the first member's input matrix and the members' mean P(content)."""
+        outputs = [member.passes(features) for member in self.members]
+        return [(steps[0][0], _mean([p for _, p in steps])) for steps in zip(*outputs)]
+
+    def passes_many(self, pages: Sequence) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+        return [self.passes(features) for features in pages]
+
+    def probabilities(self, features) -> np.ndarray:
+        return _mean([member.probabilities(features) for member in self.members])
+
+    def probabilities_many(self, pages: Sequence) -> list[np.ndarray]:
+        return [self.probabilities(features) for features in pages]
+
+    def __repr__(self) -> str:
+        return f"AveragedModel({len(self.members)} members of {self.members[0]!r})"
+
+
+def _mean(arrays: list[np.ndarray]) -> np.ndarray:
+    """The element-wise mean, added in the order given (so it is reproducible)."""
+    total = arrays[0].copy()
+    for values in arrays[1:]:
+        total += values
+    return total / len(arrays)

@@ -168,15 +168,19 @@ def _positive_int(value: str) -> int:
     return int(value)
 
 
-def _share(value: str) -> float:
-    """A number in (0, 1], as --max-features takes it."""
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not 0.0 < number <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a share in (0, 1]: {value!r}")
-    return number
+def _shares(value: str) -> tuple[float, ...]:
+    """Numbers in (0, 1], comma-separated, as --max-features takes them."""
+    shares = []
+    for part in value.split(","):
+        try:
+            number = float(part)
+        except ValueError:
+            number = float("nan")
+        if not 0.0 < number <= 1.0:
+            raise argparse.ArgumentTypeError(
+                f"expected a share in (0, 1], or several comma-separated: {value!r}")
+        shares.append(number)
+    return tuple(shares)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -282,10 +286,11 @@ def _add_train(commands) -> None:
                             "and worse")
     train.add_argument("--second-max-iter", type=_positive_int, default=None, metavar="N",
                        help="boosting rounds of the second pass (default: --max-iter)")
-    train.add_argument("--max-features", type=_share, default=None, metavar="SHARE",
+    train.add_argument("--max-features", type=_shares, default=None, metavar="SHARE[,SHARE]",
                        help="share of the features each split may choose from, drawn at "
                             "random per split (default 1: all; below 1 needs "
-                            "scikit-learn >= 1.4)")
+                            "scikit-learn >= 1.4); several shares train one model each "
+                            "and average them")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")

@@ -16,16 +16,23 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .classify import ContentModel, TreePass
+from .classify import AveragedModel, ContentModel, TreePass
 from .features import CONTEXT_NAMES, FEATURE_NAMES
 from .trees import TreeEnsemble
 
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4  # 4: averaged models ("members"); 3 and earlier hold one member
 # What a model of this code version may have been trained on: one pass, or two.
 KNOWN_FEATURE_LISTS = (FEATURE_NAMES, FEATURE_NAMES + CONTEXT_NAMES)
 DEFAULT_MODEL = "default.npz"
 RETRAIN_HINT = "retrain it with `dechaff train DATA_DIR --out MODEL` (see README: Retraining)"
 PASSES = ("first", "second")
+Model = ContentModel | AveragedModel
+
+
+def pass_names(member: int) -> tuple[str, str]:
+    """The array prefixes of a member's two passes: the first member's are those of a
+    one-member model file."""
+    return PASSES if member == 0 else tuple(f"member{member}.{name}" for name in PASSES)
 
 
 class ModelError(RuntimeError):
@@ -41,17 +48,18 @@ def manifest_path(model_path: Path) -> Path:
     return model_path.with_suffix(".json")
 
 
-def save_model(model: ContentModel, path: str | Path, metadata: dict) -> Path:
+def save_model(model: Model, path: str | Path, metadata: dict) -> Path:
     """Write ``path`` (.npz arrays) and its manifest; return the manifest's path."""
     import sklearn  # only for the version the manifest records; loading never needs it
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays, passes = {}, {}
-    for name, classifier in zip(PASSES, (model.first, model.second)):
-        if classifier is not None:
-            arrays.update(classifier.trees_.to_arrays(name))
-            passes[name] = classifier.get_params()
+    for k, member in enumerate(model.members):
+        for name, classifier in zip(pass_names(k), (member.first, member.second)):
+            if classifier is not None:
+                arrays.update(classifier.trees_.to_arrays(name))
+                passes[name] = classifier.get_params()
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
     manifest = {
@@ -61,6 +69,7 @@ def save_model(model: ContentModel, path: str | Path, metadata: dict) -> Path:
         "feature_hash": feature_hash(model.feature_names),
         "feature_names": list(model.feature_names),
         "passes": 1 if model.second is None else 2,
+        "members": len(model.members),
         "classifiers": {k: {**v, "feature_names": len(v["feature_names"])}
                         for k, v in passes.items()},
         "threshold": model.threshold,
@@ -85,7 +94,7 @@ def read_manifest(path: str | Path) -> dict:
         raise ModelError(f"cannot read manifest {manifest_file}: {error}") from error
 
 
-def load_model(path: str | Path | None = None) -> ContentModel:
+def load_model(path: str | Path | None = None) -> Model:
     """Load a model after checking its manifest against this code's feature list."""
     path = Path(path) if path is not None else default_model_path()
     if not path.is_file():
@@ -98,24 +107,37 @@ def load_model(path: str | Path | None = None) -> ContentModel:
             f"(dechaff {manifest.get('dechaff_version')}), which this dechaff "
             f"{__version__} does not compute; {RETRAIN_HINT}"
         )
-    names = manifest["feature_names"]
+    n_members = manifest.get("members", 1)
+    if type(n_members) is not int or n_members < 1:
+        raise ModelError(f"{path}: its manifest names {n_members!r} members")
+    threshold = float(manifest["threshold"])
     try:
         with np.load(path, allow_pickle=False) as arrays:
-            classifiers = [
-                _pass(arrays, name, names[: len(FEATURE_NAMES) if name == "first"
-                                           else len(names)],
-                      manifest.get("classifiers", {}).get(name, {}))
-                if f"{name}.roots" in arrays.files else None
-                for name in PASSES
-            ]
+            if n_members > len(arrays.files) or \
+                    f"{pass_names(n_members)[0]}.roots" in arrays.files:
+                raise ModelError(f"{path} does not hold the {n_members} members its "
+                                 f"manifest names")
+            members = [_member(arrays, manifest, k, threshold) for k in range(n_members)]
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
         raise ModelError(f"cannot load model {path}: {error}") from error
+    if any(m is None or feature_hash(m.feature_names) != manifest["feature_hash"]
+           for m in members):
+        raise ModelError(f"{path} does not hold the dechaff model its manifest describes")
+    return members[0] if n_members == 1 else AveragedModel(members, threshold)
+
+
+def _member(arrays, manifest: dict, k: int, threshold: float) -> ContentModel | None:
+    """Member k as the manifest describes it, or None where the file holds another."""
+    names = manifest["feature_names"]
+    classifiers = [
+        _pass(arrays, name, names[: len(FEATURE_NAMES) if i == 0 else len(names)],
+              manifest.get("classifiers", {}).get(name, {}))
+        if f"{name}.roots" in arrays.files else None
+        for i, name in enumerate(pass_names(k))
+    ]
     if classifiers[0] is None or (classifiers[1] is None) != (manifest.get("passes") == 1):
-        raise ModelError(f"{path} does not hold the dechaff model its manifest describes")
-    model = ContentModel(classifiers[0], classifiers[1], float(manifest["threshold"]))
-    if feature_hash(model.feature_names) != manifest["feature_hash"]:
-        raise ModelError(f"{path} does not hold the dechaff model its manifest describes")
-    return model
+        return None
+    return ContentModel(classifiers[0], classifiers[1], threshold)
 
 
 def _pass(arrays, name: str, feature_names: list[str], params: dict) -> TreePass:

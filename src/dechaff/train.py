@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from tqdm import tqdm
 from .align import align_labels, marked_labels
 from .article import Article, to_text
 from .blocks import Block
-from .classify import ContentModel
+from .classify import AveragedModel, ContentModel
 from .datasets import SkippedPage, list_pages, read_page_labels
 from .estimator import BlockClassifier
 from .evaluate import PageResult, score_page, summarize
@@ -47,7 +47,9 @@ class TrainConfig:
     l2_regularization: float = 1.0
     # Share of the features each split may choose from, drawn anew at every split
     # (scikit-learn >= 1.4 below 1.0). Decorrelates the trees; see BENCHMARKS.md.
-    max_features: float = 1.0
+    # Several shares train one model each (the i-th seeded seed + i), and the model
+    # gives the mean of their probabilities (classify.AveragedModel).
+    max_features: tuple[float, ...] = (1.0,)
     threshold: float | None = None  # None: the out-of-fold best on THRESHOLD_GRID
     two_pass: bool = True  # a second pass over the first pass's probabilities in context
     inner_folds: int = 3  # folds giving the second pass its out-of-fold inputs
@@ -62,9 +64,28 @@ class TrainConfig:
     # to the answer: in a staged check 100 steps did as well as 300 (BENCHMARKS.md).
     second_max_iter: int | None = None
 
+    def __post_init__(self) -> None:
+        if isinstance(self.max_features, int | float):
+            self.max_features = (float(self.max_features),)
+        self.max_features = tuple(float(share) for share in self.max_features)
+        if not self.max_features:
+            raise ValueError("max_features needs at least one share (one per member)")
+
+    @property
+    def members(self) -> int:
+        """How many models are trained and averaged: one per share of features."""
+        return len(self.max_features)
+
+    def member(self, i: int) -> TrainConfig:
+        """The configuration of member i alone: its share of features, seed + i."""
+        return replace(self, max_features=(self.max_features[i],), seed=self.seed + i)
+
     def model(self, threshold: float = 0.5, names: tuple[str, ...] = FEATURE_NAMES,
               max_iter: int | None = None) -> BlockClassifier:
-        """A block classifier with this configuration (``max_iter`` overrides the steps)."""
+        """A block classifier with this configuration (``max_iter`` overrides the steps);
+        for one member's configuration (``member``)."""
+        if self.members != 1:
+            raise ValueError("a block classifier is one member's: use config.member(i)")
         return BlockClassifier(
             feature_names=names,
             max_iter=self.max_iter if max_iter is None else max_iter,
@@ -72,7 +93,7 @@ class TrainConfig:
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization,
-            max_features=self.max_features,
+            max_features=self.max_features[0],
             threshold=threshold,
             random_state=self.seed,
         )
@@ -226,11 +247,20 @@ def fitting_pages(pages: list[PageData], min_label_f1: float) -> list[PageData]:
     return kept
 
 
-def fit(pages: list[PageData], config: TrainConfig, threshold: float) -> ContentModel:
+def fit(pages: list[PageData], config: TrainConfig, threshold: float
+        ) -> ContentModel | AveragedModel:
     """A model fitted on the pages given whose labels are good enough (fitting_pages):
-    the first pass, then the second on its out-of-fold probabilities (so it learns
-    from probabilities like those it will see)."""
+    one two-pass model per member (fit_member), averaged when there are several."""
     pages = fitting_pages(pages, config.min_label_f1)
+    members = [fit_member(pages, config.member(i), threshold)
+               for i in range(config.members)]
+    return members[0] if len(members) == 1 else AveragedModel(members, threshold)
+
+
+def fit_member(pages: list[PageData], config: TrainConfig, threshold: float
+               ) -> ContentModel:
+    """The first pass, then the second on its out-of-fold probabilities (so it learns
+    from probabilities like those it will see)."""
     first = config.model().fit(*stack(pages))
     if not config.two_pass:
         return ContentModel(first, None, threshold)
