@@ -162,6 +162,10 @@ class AveragedModel:
         return f"AveragedModel({len(self.members)} members of {self.members[0]!r})"
 
 
+# What predicts: one two-pass model, or several averaged.
+Model = ContentModel | AveragedModel
+
+
 def _mean(arrays: list[np.ndarray]) -> np.ndarray:
     """The element-wise mean, added in the order given (so it is reproducible)."""
     total = arrays[0].copy()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .article import FORMATS, Article, render
-from .classify import ContentModel
+from .classify import Model
 from .features import featurize
 from .model_io import load_model
 from .page import Page, read_page
@@ -18,14 +18,14 @@ from .page import Page, read_page
 class Extractor:
     """A loaded model, ready to clean many pages.
 
-    ``model`` is a path to a saved model, a fitted ContentModel, or None for the
-    model shipped with the package. ``threshold`` overrides the model's own.
+    ``model`` is a path to a saved model, a fitted ContentModel or AveragedModel, or
+    None for the model shipped with the package. ``threshold`` overrides the model's own.
     """
 
     def __init__(
-        self, model: str | Path | ContentModel | None = None, threshold: float | None = None
+        self, model: str | Path | Model | None = None, threshold: float | None = None
     ) -> None:
-        self.model = model if isinstance(model, ContentModel) else load_model(model)
+        self.model = model if isinstance(model, Model) else load_model(model)
         self.threshold = self.model.threshold if threshold is None else threshold
 
     def probabilities(self, page: Page) -> np.ndarray:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .classify import AveragedModel, ContentModel, TreePass
+from .classify import AveragedModel, ContentModel, Model, TreePass
 from .features import CONTEXT_NAMES, FEATURE_NAMES
 from .trees import TreeEnsemble
 
@@ -26,7 +26,6 @@ KNOWN_FEATURE_LISTS = (FEATURE_NAMES, FEATURE_NAMES + CONTEXT_NAMES)
 DEFAULT_MODEL = "default.npz"
 RETRAIN_HINT = "retrain it with `dechaff train DATA_DIR --out MODEL` (see README: Retraining)"
 PASSES = ("first", "second")
-Model = ContentModel | AveragedModel
 
 
 def pass_names(member: int) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify import ContentModel, FittedPass
+from .classify import FittedPass, Model
 from .train import PageData, score
 
 REPORT_SUFFIX = ".report.json"
@@ -103,9 +103,13 @@ def worst_pages(pages: list[PageData], probabilities: list[np.ndarray], threshol
 
 
 def build_report(pages: list[PageData], probabilities: list[np.ndarray],
-                 model: ContentModel, metrics: dict) -> dict:
-    """The whole report: ``metrics`` (as train() gives them) and the analyses above."""
-    passes = {"first": model.first, "second": model.second}
+                 model: Model, metrics: dict) -> dict:
+    """The whole report: ``metrics`` (as train() gives them) and the analyses above
+    (feature importance per pass of each member, named as in the model file)."""
+    from .model_io import pass_names
+
+    passes = {name: classifier for k, member in enumerate(model.members)
+              for name, classifier in zip(pass_names(k), (member.first, member.second))}
     return {
         **metrics,
         "threshold_curve": threshold_curve(pages, probabilities),
