@@ -1,7 +1,9 @@
 """The trees' scorers: the C scorer, scikit-learn's compiled predictors, the numpy walk."""
 
+import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,10 +215,12 @@ def node_walk(trees: TreeEnsemble, rows: np.ndarray) -> np.ndarray:
     return total
 
 
-def bit_vectors(trees: TreeEnsemble, rows: np.ndarray) -> np.ndarray:
+def bit_vectors(trees: TreeEnsemble, rows: np.ndarray, lanes: bool = True) -> np.ndarray:
+    """score_bits' sums: eight rows at a time where the processor allows (HAS_LANES),
+    or, with ``lanes`` false, one row at a time."""
     total = np.full(len(rows), trees.baseline)
     trees_module._treescore.score_bits(np.ascontiguousarray(rows, dtype=np.float32),
-                                       *trees._bits(), total)
+                                       *trees._bits(), total, lanes)
     return total
 
 
@@ -238,6 +242,7 @@ def test_bit_vectors_give_the_node_walks_sums_bit_for_bit(seed, n_features, n_ro
         rows[row, feature] = np.nextafter(at, np.float32(row - 1)) if row else at
     assert trees._bits()
     assert np.array_equal(bit_vectors(trees, rows), node_walk(trees, rows))
+    assert np.array_equal(bit_vectors(trees, rows, lanes=False), node_walk(trees, rows))
     assert np.array_equal(trees.decision_function(rows), node_walk(trees, rows))
 
 
@@ -249,6 +254,8 @@ def test_bit_vectors_give_scikit_learns_scores_on_pages(fitted):
     page[:, 2] = 0.75  # a page-level feature: one value in every row
     assert trees._bits()
     assert np.array_equal(bit_vectors(trees, page), estimator.decision_function(page))
+    assert np.array_equal(bit_vectors(trees, page, lanes=False),
+                          estimator.decision_function(page))
 
 
 def chain(n_leaves: int) -> TreeEnsemble:
@@ -308,3 +315,24 @@ def test_malformed_bit_tables_are_a_clear_error(damage, message):
         trees_module._treescore.score_bits(np.ones((2, 1), dtype=np.float32), thresholds,
                                            trees, masks, missing, offsets, leaves,
                                            np.zeros(2))
+
+
+@needs_c
+@pytest.mark.skipif(not Path("/proc/cpuinfo").is_file(), reason="no /proc/cpuinfo to ask")
+def test_rows_go_eight_at_a_time_where_the_processor_has_avx2():
+    flags = Path("/proc/cpuinfo").read_text()
+    expected = platform.machine() in ("x86_64", "AMD64", "i686") and " avx2" in flags
+    has_lanes = trees_module._treescore.HAS_LANES
+    assert has_lanes == int(expected)
+
+
+@needs_c
+@pytest.mark.parametrize("lanes", [True, False])
+def test_a_row_reaching_no_leaf_is_an_error_eight_at_a_time_or_one_by_one(lanes):
+    thresholds, trees, masks, missing, offsets, leaves = (
+        np.copy(a) for a in one_split()._bits())
+    masks[0] = 0
+    rows = np.ones((11, 1), dtype=np.float32)  # one full group of eight and three more
+    with pytest.raises(ValueError, match="no leaf"):
+        trees_module._treescore.score_bits(rows, thresholds, trees, masks, missing,
+                                           offsets, leaves, np.zeros(11), lanes)
