@@ -2,7 +2,7 @@
 
     pip install -e '.[bench]'
     python bench/speed.py ../shared/datasets/wcxb-dev [--rounds 5] [--pages 300]
-        [--throughput-only]
+        [--throughput-only] [--model MODEL]
 
 - Throughput on one core (OMP_NUM_THREADS=1), model loaded once, over the first
   300 pages by file name, HTML already in memory as text, parsing included. The
@@ -59,8 +59,9 @@ def _each(run: Callable[[str], object], pages: list[str]) -> None:
         run(html)
 
 
-def throughput(pages: list[str], rounds: int) -> dict[str, float]:
-    extractor = Extractor()
+def throughput(pages: list[str], rounds: int, model: str | None = None
+               ) -> dict[str, float]:
+    extractor = Extractor(model)
     one_by_one = {"dechaff": extractor.extract, "trafilatura": _trafilatura,
                   "lxml parse": _bare_parse}
     contenders = {name: partial(_each, run) for name, run in one_by_one.items()}
@@ -135,6 +136,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--throughput-only", action="store_true",
                         help="skip start-up, memory and the size curve")
+    parser.add_argument("--model", default=None,
+                        help="time this model file instead of the shipped one (throughput)")
     args = parser.parse_args()
 
     refs = list_pages(args.data)[: args.pages]
@@ -143,8 +146,8 @@ def main() -> int:
 
     scorer = "C (dechaff._treescore)" if trees._treescore else "scikit-learn (no C scorer built)"
     print(f"# Speed on the first {len(pages)} pages of {args.data}, {date.today()}, "
-          f"one core; trees scored by {scorer}\n")
-    rates = throughput(pages, args.rounds)
+          f"one core; trees scored by {scorer}; model: {args.model or 'shipped'}\n")
+    rates = throughput(pages, args.rounds, args.model)
     print("| contender | pages/s | dechaff's speed as a multiple |")
     print("|---|---|---|")
     for name, rate in rates.items():
