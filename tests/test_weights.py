@@ -109,3 +109,27 @@ def test_pairs_with_same_html_read_the_same_page(contradictory):
     story, links = contradictory
     a, b = (read_page_labels(list_pages(d)[0]) for d in (story, links))
     assert a.html == b.html and a.gold_text != b.gold_text
+
+
+def test_cross_validation_is_also_reported_per_directory(capsys, tmp_path, contradictory):
+    story, links = contradictory
+    model = train(capsys, tmp_path, "m", str(story), str(links), "--weight", f"{links}=2")
+    printed = capsys.readouterr().out
+    assert "story pages alone" in printed and "links pages alone" in printed
+    metrics = json.loads(manifest_path(model).read_text())["metrics"]
+    parts = metrics["cross_validation_by_data"]
+    assert list(parts) == ["story", "links"]
+    assert [parts[s]["overall"]["pages"] for s in parts] == [len(SITES), len(SITES)]
+    # Each directory's pages on their own; together they make up the overall mean.
+    overall = metrics["cross_validation"]["overall"]
+    assert np.isclose(np.mean([parts[s]["overall"]["f1"] for s in parts]), overall["f1"],
+                      atol=1e-3)
+    assert parts["story"]["overall"]["f1"] != parts["links"]["overall"]["f1"]
+
+
+def test_one_directory_has_no_per_directory_report(capsys, tmp_path, contradictory):
+    story, _ = contradictory
+    model = train(capsys, tmp_path, "m", str(story))
+    assert "pages alone" not in capsys.readouterr().out
+    assert "cross_validation_by_data" not in json.loads(
+        manifest_path(model).read_text())["metrics"]

@@ -134,6 +134,8 @@ def _train(args: argparse.Namespace) -> int:
     print(format_summary(report["cross_validation"],
                          f"{config.folds}-fold cross-validation, grouped by domain, "
                          f"threshold {report['threshold']}"))
+    for source, summary in report.get("cross_validation_by_data", {}).items():
+        print("\n" + format_summary(summary, f"{source} pages alone"))
     oracle = report["oracle"]
     print(f"\nlabel ceiling (oracle keeps the blocks labeled content): F1 {oracle['f1']:.3f}")
     if config.min_label_f1 > 0:

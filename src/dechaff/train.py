@@ -113,6 +113,7 @@ class PageData:
     with_snippets: list[str] = field(default_factory=list)
     without_snippets: list[str] = field(default_factory=list)
     weight: float = 1.0  # its data directory's weight (`dechaff train --weight DIR=W`)
+    source: str = ""  # the name of its data directory
 
     @property
     def weights(self) -> np.ndarray:
@@ -178,16 +179,18 @@ def load_pages(directories: list[str | Path], n_jobs: int = 2, progress: bool = 
     Pages that cannot be labeled are left out with a warning on stderr.
     """
     scale = directory_weights(directories, weights or {})
-    refs = [(ref, w) for d, w in zip(directories, scale) for ref in list_pages(d)]
+    refs = [(ref, w, Path(d).name) for d, w in zip(directories, scale)
+            for ref in list_pages(d)]
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_prepare_or_skip)(ref, w) for ref, w in refs
+        delayed(_prepare_or_skip)(ref, w) for ref, w, _ in refs
     )
     pages = []
-    for page in tqdm(jobs, total=len(refs), desc="pages", unit="page",
-                     disable=not progress, file=sys.stderr):
+    for page, (_, _, source) in tqdm(zip(jobs, refs), total=len(refs), desc="pages",
+                                     unit="page", disable=not progress, file=sys.stderr):
         if isinstance(page, str):
             print(f"dechaff: warning: skipped {page}", file=sys.stderr)
         else:
+            page.source = source
             pages.append(page)
     return pages
 
@@ -304,6 +307,17 @@ def best_threshold(pages: list[PageData], probabilities: list[np.ndarray]) -> fl
     return max(t for t in candidates if f1[t] >= best - THRESHOLD_TIE)
 
 
+def by_data(pages: list[PageData], probabilities: list[np.ndarray], threshold: float
+            ) -> dict[str, dict]:
+    """Out-of-fold summaries of each data directory's pages on their own."""
+    out = {}
+    for source in dict.fromkeys(p.source for p in pages):
+        mine = [i for i, p in enumerate(pages) if p.source == source]
+        out[source] = summarize(score([pages[i] for i in mine],
+                                      [probabilities[i] for i in mine], threshold))
+    return out
+
+
 def oracle(pages: list[PageData]) -> list[PageResult]:
     """Scores of keeping exactly the blocks labeled content: the labels' own ceiling."""
     return score(pages, [p.y.astype(float) for p in pages], 0.5)
@@ -327,6 +341,8 @@ def train(directories: list[str | Path], out: str | Path | None,
         "cross_validation": summarize(score(pages, oof, threshold)),
         "oracle": summarize(oracle(pages))["overall"],
     }
+    if len(directories) > 1:
+        report["cross_validation_by_data"] = by_data(pages, oof, threshold)
     if out is None:
         return report
     from .report import build_report, write_report
