@@ -307,15 +307,10 @@ def best_threshold(pages: list[PageData], probabilities: list[np.ndarray]) -> fl
     return max(t for t in candidates if f1[t] >= best - THRESHOLD_TIE)
 
 
-def by_data(pages: list[PageData], probabilities: list[np.ndarray], threshold: float
-            ) -> dict[str, dict]:
-    """Out-of-fold summaries of each data directory's pages on their own."""
-    out = {}
-    for source in dict.fromkeys(p.source for p in pages):
-        mine = [i for i, p in enumerate(pages) if p.source == source]
-        out[source] = summarize(score([pages[i] for i in mine],
-                                      [probabilities[i] for i in mine], threshold))
-    return out
+def by_data(pages: list[PageData], results: list[PageResult]) -> dict[str, dict]:
+    """Summaries of each data directory's pages' ``results`` on their own."""
+    return {source: summarize([r for p, r in zip(pages, results) if p.source == source])
+            for source in dict.fromkeys(p.source for p in pages)}
 
 
 def oracle(pages: list[PageData]) -> list[PageResult]:
@@ -333,16 +328,17 @@ def train(directories: list[str | Path], out: str | Path | None,
     threshold = config.threshold
     if threshold is None:
         threshold = best_threshold(pages, oof)
+    results = score(pages, oof, threshold)
     report = {
         "pages": len(pages),
         "fitted_pages": len(fitting_pages(pages, config.min_label_f1)),
         "blocks": int(sum(len(p.blocks) for p in pages)),
         "threshold": threshold,
-        "cross_validation": summarize(score(pages, oof, threshold)),
+        "cross_validation": summarize(results),
         "oracle": summarize(oracle(pages))["overall"],
     }
     if len(directories) > 1:
-        report["cross_validation_by_data"] = by_data(pages, oof, threshold)
+        report["cross_validation_by_data"] = by_data(pages, results)
     if out is None:
         return report
     from .report import build_report, write_report
