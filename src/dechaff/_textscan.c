@@ -23,6 +23,14 @@
  * words as re's \w+ finds them, how many of them are among `words` (up to 64 str,
  * each a \w+ word), and how many distinct ones of `words` it holds: out (int64) gets
  * one row of those three counts per text (counts.word_overlap, for features._title).
+ *
+ * scan_cues(texts, automaton, unsafe, max_length, out): which of up to 32 patterns
+ * match each text, by the automaton dfa.py compiles them to (packed by
+ * features._packed_cues): out[i] (uint64) gets bit k if pattern k matches text i,
+ * lower-cased. Texts of max_length characters or more are not read (out[i] = 0).
+ * Returns False, leaving the rest of out unset, as soon as a text holds one of the
+ * characters of `unsafe` (str) in its own or lower-cased form: re's case-insensitive
+ * matching differs from lower-casing there, and the caller searches with re.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -648,6 +656,157 @@ static PyObject *word_overlap(PyObject *module, PyObject *args) {
     return result;
 }
 
+/* scan_cues' automaton, as features._packed_cues lays it out (all int32 but the
+ * match masks): header, the class of each ASCII character once lower-cased, the
+ * named non-ASCII characters and their classes, then transitions[state][class],
+ * matched[state][class] and matched_at_end[state] (uint32). */
+typedef struct {
+    int32_t states, classes, named;
+    int32_t residual[4];  /* classes of other decimal digits, word characters, spaces, rest */
+} CueHeader;
+
+typedef struct {
+    const CueHeader *head;
+    const int32_t *ascii, *named_chars, *named_classes, *transitions;
+    const uint32_t *matched, *at_end;
+} CueTable;
+
+static int read_cue_table(const Py_buffer *view, CueTable *t) {
+    const char *bytes = view->buf;
+    if ((size_t)view->len < sizeof(CueHeader)) {
+        goto bad;
+    }
+    t->head = (const CueHeader *)bytes;
+    int64_t states = t->head->states, classes = t->head->classes, named = t->head->named;
+    if (states < 1 || classes < 1 || classes > 4096 || named < 0 || named > 4096
+        || states > 1000000) {
+        goto bad;
+    }
+    int64_t cells = states * classes;
+    int64_t size = (int64_t)sizeof(CueHeader)
+                   + 4 * (128 + 2 * named + cells + cells + states);
+    if (view->len != size) {
+        goto bad;
+    }
+    t->ascii = (const int32_t *)(bytes + sizeof(CueHeader));
+    t->named_chars = t->ascii + 128;
+    t->named_classes = t->named_chars + named;
+    t->transitions = t->named_classes + named;
+    t->matched = (const uint32_t *)(t->transitions + cells);
+    t->at_end = t->matched + cells;
+    for (int k = 0; k < 4; k++) {
+        if (t->head->residual[k] < 0 || t->head->residual[k] >= classes) {
+            goto bad;
+        }
+    }
+    for (int64_t i = 0; i < 128 + named; i++) {
+        int32_t k = i < 128 ? t->ascii[i] : t->named_classes[i - 128];
+        if (k < 0 || k >= classes) {
+            goto bad;
+        }
+    }
+    for (int64_t i = 0; i < cells; i++) {
+        if (t->transitions[i] < 0 || t->transitions[i] >= states) {
+            goto bad;
+        }
+    }
+    return 0;
+bad:
+    PyErr_SetString(PyExc_ValueError, "scan_cues: malformed automaton");
+    return -1;
+}
+
+static inline int is_unsafe(PyObject *unsafe, Py_UCS4 c) {
+    return PyUnicode_FindChar(unsafe, c, 0, PyUnicode_GET_LENGTH(unsafe), 1) >= 0;
+}
+
+/* The class of character c (lower-cased first); -1 if c is unsafe. */
+static inline int32_t cue_class(const CueTable *t, PyObject *unsafe, Py_UCS4 c) {
+    if (c < 128) {
+        return t->ascii[c];
+    }
+    Py_UCS4 low = Py_UNICODE_TOLOWER(c);
+    if (is_unsafe(unsafe, c) || is_unsafe(unsafe, low)) {
+        return -1;
+    }
+    if (low < 128) {
+        return t->ascii[low];
+    }
+    for (int32_t i = 0; i < t->head->named; i++) {
+        if ((Py_UCS4)t->named_chars[i] == low) {
+            return t->named_classes[i];
+        }
+    }
+    if (Py_UNICODE_ISDECIMAL(low)) {
+        return t->head->residual[0];
+    }
+    if (Py_UNICODE_ISALNUM(low) || low == '_') {
+        return t->head->residual[1];
+    }
+    return t->head->residual[Py_UNICODE_ISSPACE(low) ? 2 : 3];
+}
+
+/* The patterns matching one text (bits), or -1 if it holds an unsafe character. */
+static int64_t scan_one(const CueTable *t, PyObject *unsafe, PyObject *text) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int64_t classes = t->head->classes, state = 0;
+    uint32_t found = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int32_t k = cue_class(t, unsafe, PyUnicode_READ(kind, data, i));
+        if (k < 0) {
+            return -1;
+        }
+        found |= t->matched[state * classes + k];
+        state = t->transitions[state * classes + k];
+    }
+    return (int64_t)(found | t->at_end[state]);
+}
+
+static PyObject *scan_cues(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *texts, *unsafe, *out_object;
+    Py_buffer automaton, out;
+    Py_ssize_t max_length;
+    if (!PyArg_ParseTuple(args, "O!y*UnO:scan_cues", &PyList_Type, &texts, &automaton,
+                          &unsafe, &max_length, &out_object)) {
+        return NULL;
+    }
+    CueTable table;
+    if (all_str(texts, "scan_cues", "texts") < 0 || read_cue_table(&automaton, &table) < 0) {
+        PyBuffer_Release(&automaton);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(out_object, &out, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&automaton);
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    PyObject *result = Py_True;
+    if (!is_uint64(&out) || out.ndim != 1 || out.shape[0] != n) {
+        PyErr_Format(PyExc_ValueError, "scan_cues: out must be uint64, %zd of them", n);
+        result = NULL;
+    }
+    uint64_t *rows = out.buf;
+    for (Py_ssize_t i = 0; result == Py_True && i < n; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        int64_t found = 0;
+        if (PyUnicode_GET_LENGTH(text) < max_length) {
+            found = scan_one(&table, unsafe, text);
+        }
+        if (found < 0) {
+            result = Py_False;
+        } else {
+            rows[i] = (uint64_t)found;
+        }
+    }
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&automaton);
+    Py_XINCREF(result);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"build_needles", build_needles, METH_VARARGS,
      "build_needles(needles): the automaton (bytes) that mark_needles runs, for up to 64 "
@@ -666,6 +825,10 @@ static PyMethodDef methods[] = {
      "stem_bits(values, stems, out): OR into out[i] the bit of each (stem, bit, mode) that "
      "value i holds (modes: 0 token equals, 1 token starts with, 2 token holds, 3 the "
      "lower-cased value holds)."},
+    {"scan_cues", scan_cues, METH_VARARGS,
+     "scan_cues(texts, automaton, unsafe, max_length, out): out[i] = the bits of the "
+     "patterns (dfa.py) that lower-cased text i matches; False if a text holds a "
+     "character of unsafe."},
     {NULL, NULL, 0, NULL},
 };
 

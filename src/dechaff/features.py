@@ -43,6 +43,7 @@ import numpy as np
 
 from .blocks import Block
 from .counts import TEXT_COUNTS, WORD, text_counts, word_overlap
+from .dfa import compile_patterns
 from .needles import CaselessFinder, lowercase_pattern
 from .page import Page
 from .structure import ancestor_or, chains, signature_ids
@@ -455,12 +456,59 @@ def _cue_hits(texts: list[str], eligible: np.ndarray, pattern: re.Pattern) -> np
     return hit
 
 
+_CUE_LIMITS = np.array([CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS) for name in TEXT_CUES])
+
+
+@lru_cache(maxsize=1)
+def _packed_cues() -> tuple[bytes, str] | None:
+    """The cues as one automaton for _textscan.scan_cues (see dfa.py), and the
+    characters that void it; None where the C scan or the automaton is not to be had.
+    Worked out on first use (about 0.1 s)."""
+    lowercase = _lowercase_cues()
+    if not hasattr(_textscan, "scan_cues") or lowercase is None:
+        return None
+    automaton = compile_patterns(list(TEXT_CUES.values()))
+    if automaton is None:
+        return None
+    lowered_ascii = [automaton.class_of(chr(c).lower()) for c in range(128)]
+    header = [automaton.transitions.shape[0], automaton.transitions.shape[1],
+              len(automaton.named), *automaton.residual, *lowered_ascii,
+              *map(ord, automaton.named), *automaton.named.values()]
+    packed = b"".join([np.array(header, dtype="=i4").tobytes(),
+                       automaton.transitions.astype("=i4").tobytes(),
+                       automaton.matched.astype("=u4").tobytes(),
+                       automaton.matched_at_end.astype("=u4").tobytes()])
+    return packed, "".join(sorted(lowercase[1]))
+
+
+def _scanned_cues(texts: list[str]) -> np.ndarray | None:
+    """_cues by one pass of the cue automaton over each text, in C; None where that
+    cannot stand in for re (see _packed_cues and _textscan.scan_cues)."""
+    packed = _packed_cues() if _textscan is not None else None
+    if packed is None:
+        return None
+    found = np.zeros(len(texts), dtype=np.uint64)
+    if not _textscan.scan_cues(texts, packed[0], packed[1], int(_CUE_LIMITS.max()), found):
+        return None
+    bits = np.arange(len(TEXT_CUES), dtype=np.uint64)
+    hit = (found[:, None] >> bits) & np.uint64(1) == 1
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return (hit & (lengths[:, None] < _CUE_LIMITS)).astype(np.float32)
+
+
 def _cues(blocks: list[Block]) -> np.ndarray:
+    """Per block, which TEXT_CUES its text matches (case-insensitive, short texts only)."""
     texts = [b.text for b in blocks]
+    scanned = _scanned_cues(texts)
+    return scanned if scanned is not None else _searched_cues(texts)
+
+
+def _searched_cues(texts: list[str]) -> np.ndarray:
+    """_cues by re: each cue searched in the texts that hold one of its needles."""
     if any(_CUE_SEPARATOR in t for t in texts):
         return _cues_one_by_one(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    rows = np.zeros((len(blocks), len(_CUE_PATTERNS)), dtype=np.float32)
+    rows = np.zeros((len(texts), len(_CUE_PATTERNS)), dtype=np.float32)
     finder = CaselessFinder(texts, _CUE_SEPARATOR)
     # Only texts that hold one of a cue's literal strings can match it.
     may_match = finder.containing_each(list(_CUE_PATTERNS.values()))
