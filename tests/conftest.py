@@ -14,7 +14,7 @@ LABELED = ROOT / "labeled_data" / "pages"
 PAGES = LABELED
 VALLEY_WALKS = ROOT / "labeled_data" / "valley-walks"
 VALLEY_WALKS_UNSEEN = ROOT / "labeled_data" / "valley-walks-unseen"
-OLD_LAYOUTS = ROOT / "labeled_data" / "old-layouts"  # sixteen invented 1999-2012 pages, with texts
+OLD_LAYOUTS = ROOT / "labeled_data" / "old-layouts"  # 26 invented 1999-2016 pages, with texts
 WCXB = ROOT.parent / "shared" / "datasets" / "wcxb-dev"
 
 needs_dataset = pytest.mark.skipif(
