@@ -81,11 +81,22 @@ def test_anchors_boundaries_classes_and_repeats_are_those_of_re(source, hits, mi
     r"(a)\1",  # backreference
     r"end$",  # end anchor
     r"(?i:x)",  # inline flags
+    r"(?i)cookie",  # flags for the whole pattern: case-insensitive,
+    r"(?a)\w",  # ASCII-only classes,
+    r"(?m)^by",  # ^ after every line break,
+    r"(?s)x.y",  # . across line breaks
     r"[à-ÿ]",  # a range beyond ASCII
     r"a{1,200}",  # a repeat too long to spell out
 ])
 def test_syntax_outside_the_subset_is_refused(source):
     assert compile_patterns([source]) is None
+
+
+def test_verbose_patterns_are_compiled_as_written():
+    automaton = compile_patterns([r"(?x) sign [ -]? up  # a comment"])
+    assert automaton is not None
+    texts = ("sign-up", "signup", "sign up", "sig nup")
+    assert [automaton.search(t) for t in texts] == [1, 1, 1, 0]
 
 
 def test_too_many_patterns_are_refused():

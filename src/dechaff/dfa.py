@@ -16,8 +16,8 @@ previous character was (none yet, a word character or another).
 Only a subset of the syntax is compiled: literals, character classes of ASCII
 ranges, ``\\d \\w \\s`` and their negations, ``.``, groups, alternation, bounded and
 unbounded repeats, ``\\b \\B`` and ``^``. Anything else (lookarounds, back
-references, inline flags, ``$``) makes ``compile_patterns`` return None, and the
-caller searches with ``re``.
+references, flags such as ``(?i)`` or ``(?m)``, ``$``) makes ``compile_patterns``
+return None, and the caller searches with ``re``.
 """
 
 from __future__ import annotations
@@ -284,13 +284,25 @@ class _Builder:
                 np.array(at_end, dtype=np.uint32))
 
 
+# Flags a whole pattern may carry: str patterns are Unicode, and verbose patterns
+# parse to the same items. Others ((?i), (?a), (?m), (?s)...) change what the items mean.
+_SAFE_FLAGS = sre_constants.SRE_FLAG_UNICODE | sre_constants.SRE_FLAG_VERBOSE
+
+
+def _parse(source: str):
+    parsed = sre_parse.parse(source)
+    if parsed.state.flags & ~_SAFE_FLAGS:
+        raise Unsupported("flags for the whole pattern")
+    return parsed.data
+
+
 def compile_patterns(sources: list[str]) -> CueAutomaton | None:
     """One automaton for case-sensitive ``sources`` (bit i: the i-th matches), or None
     when one of them uses syntax outside the compiled subset or there are too many."""
     if len(sources) > MAX_PATTERNS:
         return None
     try:
-        parsed = [sre_parse.parse(source).data for source in sources]
+        parsed = [_parse(source) for source in sources]
         chars, position, named = _representatives(parsed)
         nfa = _NFA(chars)  # char edges hold character positions, merged below
         starts, accepts = [], {}
