@@ -148,7 +148,8 @@ def test_the_packed_record_is_the_c_scorers_record():
 def test_cleaning_a_page_does_not_import_scikit_learn():
     # scikit-learn (with SciPy) is most of the start-up time; only training needs it.
     code = ("import sys, dechaff; "
-            "text = dechaff.extract('<html><body><article><p>' + 'Words here. ' * 40 "
+            "text = dechaff.extract('<html><body><nav><a href=\"/\">Home</a></nav>"
+            "<article><p>' + 'Words here. ' * 40 + '</p><p>' + 'More words there. ' * 20 "
             "+ '</p></article></body></html>'); "
             "assert 'Words here.' in text, text; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
