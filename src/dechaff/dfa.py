@@ -181,7 +181,6 @@ class CueAutomaton:
     transitions: np.ndarray  # int32 (states, classes)
     matched: np.ndarray  # uint32 (states, classes)
     matched_at_end: np.ndarray  # uint32 (states,)
-    patterns: int
 
     def class_of(self, ch: str) -> int:
         """The class of one (already lower-cased) character, as _textscan finds it."""
@@ -319,4 +318,4 @@ def compile_patterns(sources: list[str]) -> CueAutomaton | None:
     residual = tuple(classes[position[ch]] for ch in RESIDUALS.values())
     return CueAutomaton(np.array(classes[:128], dtype=np.int32),
                         {ch: classes[position[ch]] for ch in named}, residual,
-                        transitions, matched, at_end, len(sources))
+                        transitions, matched, at_end)

@@ -457,6 +457,7 @@ def _cue_hits(texts: list[str], eligible: np.ndarray, pattern: re.Pattern) -> np
 
 
 _CUE_LIMITS = np.array([CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS) for name in TEXT_CUES])
+_LONGEST_CUE_TEXT = int(_CUE_LIMITS.max())  # longer texts match no cue: not scanned
 
 
 @lru_cache(maxsize=1)
@@ -488,7 +489,7 @@ def _scanned_cues(texts: list[str]) -> np.ndarray | None:
     if packed is None:
         return None
     found = np.zeros(len(texts), dtype=np.uint64)
-    if not _textscan.scan_cues(texts, packed[0], packed[1], int(_CUE_LIMITS.max()), found):
+    if not _textscan.scan_cues(texts, packed[0], packed[1], _LONGEST_CUE_TEXT, found):
         return None
     bits = np.arange(len(TEXT_CUES), dtype=np.uint64)
     hit = (found[:, None] >> bits) & np.uint64(1) == 1
