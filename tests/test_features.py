@@ -263,20 +263,9 @@ def test_group_context_pools_first_pass_probabilities(shop):
 def test_group_stats_pool_rows_with_the_same_id_whichever_way_ids_are_binned():
     values = np.array([0.2, 0.9, 0.4, 0.6])
     weights = np.array([1.0, 3.0, 1.0, 2.0])
-    near = [5, 7, 5, -3]  # dense: a span of 10, under 8 slots a row
-    far = [5, 70_000, 5, -3]  # sparse: sorted by np.unique
+    near = np.array([5, 7, 5, -3])  # dense: a span of 10, under 8 slots a row
+    far = np.array([5, 70_000, 5, -3])  # sparse: sorted by np.unique
     for ids in (near, far):
-        mean, peak = _group_stats(np.array([ids]).T, values, weights)
-        assert mean[:, 0].tolist() == pytest.approx([0.3, 0.9, 0.3, 0.6])  # (0.2 + 0.4) / 2
-        assert peak[:, 0].tolist() == [0.4, 0.9, 0.4, 0.6]
-
-
-def test_group_stats_pool_each_column_of_ids_on_its_own():
-    """The same ids in two columns are two different groups: no pooling across."""
-    values = np.array([0.2, 0.9, 0.4])
-    ids = np.array([[1, 1], [1, 2], [2, 2]])  # column 0: rows 0-1 together; 1: rows 1-2
-    mean, peak = _group_stats(ids, values, np.ones(3))
-    assert mean.ravel().tolist() == pytest.approx([0.55, 0.2, 0.55, 0.65, 0.4, 0.65])
-    assert peak.tolist() == [[0.9, 0.2], [0.9, 0.9], [0.4, 0.9]]
-    far = np.array([[1, 1], [1, 90_000], [2, 90_000]])  # column 1 sorted by np.unique
-    assert _group_stats(far, values, np.ones(3))[1].tolist() == peak.tolist()
+        mean, peak = _group_stats(ids, values, weights)
+        assert mean.tolist() == pytest.approx([0.3, 0.9, 0.3, 0.6])  # (0.2 + 0.4) / 2
+        assert peak.tolist() == [0.4, 0.9, 0.4, 0.6]

@@ -553,15 +553,13 @@ def _one_hot(values: list[str], vocabulary: tuple[str, ...], other: bool) -> np.
     return out
 
 
-def _shifted(columns: np.ndarray, offsets: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's ``columns`` (rows, k) at each offset: (rows, offsets, k), zeros where
-    the row offset away is off the page; and whether it is on it (rows, offsets)."""
-    n = len(columns)
-    index = np.arange(n)[:, None] + np.asarray(offsets)
-    there = (index >= 0) & (index < n)
-    out = columns[np.clip(index, 0, max(n - 1, 0))]
-    out[~there] = 0
-    return out, there
+def _shift(column: np.ndarray, offset: int, fill: float = 0.0) -> np.ndarray:
+    out = np.full_like(column, fill)
+    if offset > 0:
+        out[:-offset] = column[offset:]
+    elif offset < 0:
+        out[-offset:] = column[:offset]
+    return out
 
 
 def _window_mean(column: np.ndarray, radius: int) -> np.ndarray:
@@ -731,13 +729,18 @@ def featurize(page: Page) -> Features:
     total_words = max(words.sum(), 1.0)
     before = (np.cumsum(words) - words) / total_words
 
-    near, there = _shifted(np.column_stack([log_words, link_density, heading, parents]),
-                           NEIGHBOUR_OFFSETS)
-    near[:, :, 3] = there & (near[:, :, 3] == parents[:, None])  # same_parent
-    neighbours = [
-        near.reshape(n, -1),  # per offset: log_words, link_density, heading, same_parent
-        np.log1p(_window_mean(words, WINDOW))[:, None],
-        _window_mean(link_density, WINDOW)[:, None],
+    neighbours = []
+    for offset in NEIGHBOUR_OFFSETS:
+        same_parent = (_shift(parents.astype(np.float32), offset, -2.0) == parents)
+        neighbours += [
+            _shift(log_words, offset),
+            _shift(link_density, offset),
+            _shift(heading, offset),
+            same_parent.astype(np.float32),
+        ]
+    neighbours += [
+        np.log1p(_window_mean(words, WINDOW)),
+        _window_mean(link_density, WINDOW),
     ]
     ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
     page_chains = chains(owners, frame_parents, frame_depth)
@@ -764,7 +767,7 @@ def featurize(page: Page) -> Features:
         np.column_stack([
             np.arange(n) / n, before, np.log1p(depth), depth / max(depth.max(), 1.0),
         ]),
-        *neighbours,
+        np.column_stack(neighbours),
         boxes,
         _box_cues(cues, container_ids[:, 0]),
         repeats,
@@ -783,25 +786,18 @@ def featurize(page: Page) -> Features:
 DENSE_IDS_PER_ROW = 8
 
 
-def _group_stats(ids: np.ndarray, values: np.ndarray, weights: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row and column of ``ids`` (rows, keys): the weighted mean and the max of
-    ``values`` over the rows with the same id in that column, (rows, keys) each.
-
-    All columns are pooled in one go: each column's ids get bins of their own."""
-    n, keys = ids.shape
-    low, high = ids.min(axis=0), ids.max(axis=0)
-    bins = ids - low  # dense columns: the same bins, without sorting; empty ones do no harm
-    for key in np.flatnonzero(high - low >= DENSE_IDS_PER_ROW * n):
-        bins[:, key] = np.unique(ids[:, key], return_inverse=True)[1].reshape(-1)
-    sizes = bins.max(axis=0) + 1
-    bins += np.concatenate([[0], np.cumsum(sizes[:-1])])
-    flat = bins.T.reshape(-1)  # column by column, rows in order within each
-    total = np.bincount(flat, weights=np.tile(values * weights, keys))
-    weight = np.bincount(flat, weights=np.tile(weights, keys))
-    peak = np.full(len(total), -np.inf)
-    np.maximum.at(peak, flat, np.tile(values, keys))
-    return total[bins] / np.maximum(weight[bins], 1e-9), peak[bins]
+def _group_stats(ids: np.ndarray, values: np.ndarray, weights: np.ndarray):
+    """Per row: the weighted mean and the max of ``values`` over rows with the same id."""
+    low = ids.min()
+    if ids.max() - low < DENSE_IDS_PER_ROW * len(ids):
+        inverse = ids - low  # the same bins, without sorting; empty ones do no harm
+    else:
+        _, inverse = np.unique(ids, return_inverse=True)
+    total = np.bincount(inverse, weights=values * weights)
+    weight = np.bincount(inverse, weights=weights)
+    peak = np.full(inverse.max() + 1, -np.inf)
+    np.maximum.at(peak, inverse, values)
+    return total[inverse] / np.maximum(weight[inverse], 1e-9), peak[inverse]
 
 
 def _gaps(kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -844,27 +840,23 @@ def context_features(features: Features, p: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
     weights = features.words + 1.0
-    box_mean, box_peak = _group_stats(features.containers, p, weights)
+    columns = [p] + [_shift(p, o) for o in CONTEXT_OFFSETS] + [_window_mean(p, WINDOW)]
+    for level in range(CONTAINER_LEVELS):
+        columns += list(_group_stats(features.containers[:, level], p, weights))
     kept = p >= 0.5
     before, after = _gaps(kept)
     inside, mass_share, block_share = _region(features, p * weights)
-    group_mean, group_peak = _group_stats(features.groups, p, weights)
-    columns = [
-        p[:, None],
-        _shifted(p[:, None], CONTEXT_OFFSETS)[0][:, :, 0],
-        _window_mean(p, WINDOW)[:, None],
-        np.stack([box_mean, box_peak], axis=2).reshape(n, -1),  # per level: mean, max
-        np.column_stack([
-            np.full(n, np.average(p, weights=weights)),
-            np.full(n, p.max()),
-            np.full(n, weights[kept].sum() / weights.sum()),
-            (np.argsort(np.argsort(p)) + 0.5) / n,
-            np.log1p(before),
-            np.log1p(after),
-            inside,
-            np.full(n, mass_share),
-            np.full(n, block_share),
-        ]),
-        np.stack([group_mean, group_peak], axis=2).reshape(n, -1),
+    columns += [
+        np.full(n, np.average(p, weights=weights)),
+        np.full(n, p.max()),
+        np.full(n, weights[kept].sum() / weights.sum()),
+        (np.argsort(np.argsort(p)) + 0.5) / n,
+        np.log1p(before),
+        np.log1p(after),
+        inside,
+        np.full(n, mass_share),
+        np.full(n, block_share),
     ]
-    return np.concatenate(columns, axis=1, dtype=np.float32)
+    for key in range(len(GROUP_KEYS)):
+        columns += list(_group_stats(features.groups[:, key], p, weights))
+    return np.column_stack(columns).astype(np.float32)
