@@ -76,9 +76,6 @@ def test_extract_accepts_str_and_bytes_alike():
     assert "é" in dechaff.extract(raw)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect of the model shipped on 2026-11-30 "
-                   "(ninth session): a page of a single block gets P(content) 0.24, under "
-                   "the threshold, so nothing is kept (the previous model gave 0.73)")
 def test_a_page_of_one_paragraph_keeps_it():
     text = dechaff.extract("<html><body><article><p>" + "Words here. " * 40
                            + "</p></article></body></html>")

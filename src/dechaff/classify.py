@@ -19,6 +19,22 @@ from .trees import TreeEnsemble
 DEFAULT_THRESHOLD = 0.5
 
 
+def kept_mask(probabilities: np.ndarray, threshold: float) -> np.ndarray:
+    """Which of a page's blocks to keep, given their P(content): those at ``threshold``
+    or above; and a page's only block, whatever its probability.
+
+    Much of what the model knows of a block is how it compares with the rest of its
+    page (its neighbours, containers, repeats, the page's region), and a page of one
+    block has no rest, so it is kept rather than leaving the page empty. Keeping the
+    likeliest blocks of any page the threshold would empty was tried and not adopted
+    (BENCHMARKS.md, "Pages the threshold empties").
+    """
+    keep = probabilities >= threshold
+    if len(keep) == 1:
+        keep[0] = True
+    return keep
+
+
 class FittedPass(Protocol):
     """What a model needs of each pass: its features' names and P(content) per row."""
 

@@ -249,7 +249,7 @@ def _model_options(command: argparse.ArgumentParser, verb: str = "keep") -> None
     command.add_argument("--model", default=None, help="a model written by `dechaff train`")
     command.add_argument("--threshold", type=float, default=None,
                          help=f"{verb} blocks with P(content) at least this "
-                              "(default: the model's)")
+                              "(default: the model's); a page of one block keeps it")
 
 
 def _add_clean(commands) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .article import FORMATS, Article, render
-from .classify import Model
+from .classify import Model, kept_mask
 from .features import featurize
 from .model_io import load_model
 from .page import Page, read_page
@@ -38,7 +38,7 @@ class Extractor:
         return self._article(page, self.probabilities(page))
 
     def _article(self, page: Page, probabilities: np.ndarray) -> Article:
-        keep = (probabilities >= self.threshold).tolist()  # Python values: no numpy scalars
+        keep = kept_mask(probabilities, self.threshold).tolist()  # Python values: no numpy scalars
         return Article(
             title=page.title,
             url=page.url,

@@ -15,6 +15,7 @@ import numpy as np
 
 from .article import Article, to_html
 from .blocks import Block
+from .classify import kept_mask
 from .extractor import Extractor
 from .features import featurize
 from .page import read_page
@@ -73,6 +74,7 @@ def inspect_page(html: str | bytes, extractor: Extractor, model_name: str = "") 
     passes = dict(zip(PASS_NAMES, (p for _, p in outputs)))
     matrix, final = outputs[-1]
     names = extractor.model.feature_names
+    keep = kept_mask(final, extractor.threshold)
     views = []
     for i, block in enumerate(page.blocks):
         row = matrix[i]
@@ -82,7 +84,7 @@ def inspect_page(html: str | bytes, extractor: Extractor, model_name: str = "") 
             probability=float(final[i]),
             passes={name: float(p[i]) for name, p in passes.items()},
             features=[(names[j], float(row[j])) for j in np.flatnonzero(row)],
-            kept=bool(final[i] >= extractor.threshold),
+            kept=bool(keep[i]),
         ))
     return Inspection(page.title, page.url, views, extractor.threshold, model_name)
 
@@ -107,16 +109,22 @@ def _tooltip(view: BlockView) -> str:
     return "\n".join(lines)
 
 
+# What a block kept below the threshold says: it is its page's only block
+# (classify.kept_mask).
+ONLY_BLOCK_VERDICT = "kept (the page's only block)"
+
+
 def _block_html(index: int, view: BlockView, threshold: float) -> str:
     escape = html_lib.escape
     verdict = "kept" if view.kept else "dropped"
+    said = ONLY_BLOCK_VERDICT if view.kept and view.probability < threshold else verdict
     probability = PROBABILITY_FORMAT.format(view.probability)
     return (
         f'<div class="block {verdict}" data-index="{index}" data-probability="{probability}" '
         f'style="background: {colour(view.probability, threshold)}" '
         f'title="{escape(_tooltip(view))}">'
         f'<div class="meta"><span class="p">{probability}</span> '
-        f'<span class="verdict">{verdict}</span> '
+        f'<span class="verdict">{said}</span> '
         f"#{index} · {escape(view.tag)} · {escape(view.block.kind)}</div>"
         f'<div class="text">{escape(view.block.text)}</div></div>'
     )

@@ -16,6 +16,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .blocks import MARKER_ATTRIBUTE, Block, Frames, strip_markers
+from .classify import kept_mask
 from .datasets import PAGE_TYPE_META
 from .extractor import Extractor
 from .features import PAGE_TYPE_SIGNALS, featurize
@@ -112,7 +113,7 @@ def label_page(html: str | bytes, extractor: Extractor) -> tuple[bytes, int, int
         raise ParseError("empty page: nothing to label")
     strip_markers(root)  # old labels would mislead
     page = page_from_tree(root, keep_elements=True)
-    keep = extractor.model.probabilities(featurize(page)) >= extractor.threshold
+    keep = kept_mask(extractor.model.probabilities(featurize(page)), extractor.threshold)
     wants = frame_wants(page.blocks, keep, len(page.frames.tags))
     for frame, state in place_markers(page.frames, wants).items():
         page.frames.elements[frame].set(MARKER_ATTRIBUTE, MARKERS[state])

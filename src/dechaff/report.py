@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify import FittedPass, Model
+from .classify import FittedPass, Model, kept_mask
 from .train import PageData, score
 
 REPORT_SUFFIX = ".report.json"
@@ -73,8 +73,8 @@ def _shown(blocks) -> list[dict]:
 
 def block_errors(page: PageData, probabilities: np.ndarray, threshold: float) -> dict:
     """The blocks kept that the labels call chrome, and dropped that they call content."""
-    kept, labels = probabilities >= threshold, page.y.astype(bool)
-    rows = list(zip(page.blocks, probabilities, kept, labels))
+    keep, labels = kept_mask(probabilities, threshold), page.y.astype(bool)
+    rows = list(zip(page.blocks, probabilities, keep, labels))
     wrongly_kept = [(b, p) for b, p, k, y in rows if k and not y]
     wrongly_dropped = [(b, p) for b, p, k, y in rows if y and not k]
     return {

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from .align import align_labels, marked_labels
 from .article import Article, to_text
 from .blocks import Block
-from .classify import AveragedModel, ContentModel
+from .classify import AveragedModel, ContentModel, kept_mask
 from .datasets import SkippedPage, list_pages, read_page_labels
 from .estimator import BlockClassifier
 from .evaluate import PageResult, score_page, summarize
@@ -225,7 +225,7 @@ def first_pass_oof(pages: list[PageData], config: TrainConfig) -> list[np.ndarra
 
 
 def kept_text(page: PageData, probabilities: np.ndarray, threshold: float) -> str:
-    keep = probabilities >= threshold
+    keep = kept_mask(probabilities, threshold)
     return to_text(Article("", None, [b for b, k in zip(page.blocks, keep) if k]))
 
 
