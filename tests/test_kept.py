@@ -11,7 +11,7 @@ from dechaff.features import FEATURE_NAMES, featurize
 from dechaff.inspection import ONLY_BLOCK_VERDICT, inspect_page, render_report
 from dechaff.page import read_page
 from dechaff.report import block_errors
-from dechaff.train import PageData, kept_text, score
+from dechaff.train import PageData, kept_text, oracle, score
 
 
 def test_blocks_at_or_above_the_threshold_are_kept_and_the_rest_dropped():
@@ -85,3 +85,12 @@ def test_the_inspection_report_says_when_a_block_is_kept_as_the_only_one(probabi
     inspection = inspect_page(ONE_BLOCK, _extractor(probability))
     assert [view.kept for view in inspection.blocks] == [True]
     assert (ONLY_BLOCK_VERDICT in render_report(inspection)) is said
+
+
+def test_the_label_ceiling_keeps_exactly_the_blocks_labeled_content():
+    """The oracle is the labels' own score: a lone block labeled chrome stays out."""
+    page = read_page(ONE_BLOCK)
+    chrome = PageData("p", "article", "example.org", page.blocks, featurize(page),
+                      np.zeros(len(page.blocks), dtype=np.int8), "")
+    assert oracle([chrome])[0].f1 == 1.0  # nothing kept, nothing wanted
+    assert score([chrome], [np.zeros(len(page.blocks))], 0.4)[0].f1 == 0.0

@@ -224,18 +224,27 @@ def first_pass_oof(pages: list[PageData], config: TrainConfig) -> list[np.ndarra
     return out
 
 
-def kept_text(page: PageData, probabilities: np.ndarray, threshold: float) -> str:
-    keep = kept_mask(probabilities, threshold)
+def _text_of(page: PageData, keep) -> str:
     return to_text(Article("", None, [b for b, k in zip(page.blocks, keep) if k]))
+
+
+def kept_text(page: PageData, probabilities: np.ndarray, threshold: float) -> str:
+    return _text_of(page, kept_mask(probabilities, threshold))
+
+
+def _scores(pages: list[PageData], keeps) -> list[PageResult]:
+    """Each page scored on the text of its blocks that ``keeps`` keeps."""
+    return [
+        score_page(p.page_id, p.page_type, _text_of(p, keep), p.gold_text,
+                   p.with_snippets, p.without_snippets)
+        for p, keep in zip(pages, keeps)
+    ]
 
 
 def score(pages: list[PageData], probabilities: list[np.ndarray],
           threshold: float) -> list[PageResult]:
-    return [
-        score_page(p.page_id, p.page_type, kept_text(p, prob, threshold), p.gold_text,
-                   p.with_snippets, p.without_snippets)
-        for p, prob in zip(pages, probabilities)
-    ]
+    """Each page scored on the blocks kept as cleaning keeps them (kept_mask)."""
+    return _scores(pages, (kept_mask(prob, threshold) for prob in probabilities))
 
 
 def fitting_pages(pages: list[PageData], min_label_f1: float) -> list[PageData]:
@@ -315,7 +324,7 @@ def by_data(pages: list[PageData], results: list[PageResult]) -> dict[str, dict]
 
 def oracle(pages: list[PageData]) -> list[PageResult]:
     """Scores of keeping exactly the blocks labeled content: the labels' own ceiling."""
-    return score(pages, [p.y.astype(float) for p in pages], 0.5)
+    return _scores(pages, (p.y.astype(bool) for p in pages))
 
 
 def train(directories: list[str | Path], out: str | Path | None,
