@@ -228,10 +228,6 @@ def _text_of(page: PageData, keep) -> str:
     return to_text(Article("", None, [b for b, k in zip(page.blocks, keep) if k]))
 
 
-def kept_text(page: PageData, probabilities: np.ndarray, threshold: float) -> str:
-    return _text_of(page, kept_mask(probabilities, threshold))
-
-
 def _scores(pages: list[PageData], keeps) -> list[PageResult]:
     """Each page scored on the text of its blocks that ``keeps`` keeps."""
     return [
