@@ -122,6 +122,13 @@ def test_text_counts_agree_on_any_text(texts):
     assert (counts.text_counts(texts) == counts._python_text_counts(texts)).all()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=40), max_size=6))
+def test_text_counts_agree_on_ascii_texts(texts):
+    """ASCII texts take C's one-byte loop, whose character tests skip CPython's."""
+    assert (counts.text_counts(texts) == counts._python_text_counts(texts)).all()
+
+
 def test_text_counts_of_a_sentence_read_by_eye():
     found = dict(zip(counts.TEXT_COUNTS, counts.text_counts(["Hello world. Yes!"])[0]))
     assert found == {"chars": 17, "words": 3, "caps": 2, "punct": 2, "digits": 0,
@@ -269,6 +276,21 @@ def _python_overlap(texts, words):
 @given(st.lists(st.lists(st.sampled_from(WORD_PIECES), max_size=8).map("".join), max_size=6),
        st.lists(st.lists(st.sampled_from(WORD_PIECES), max_size=3).map("".join), max_size=4))
 def test_word_overlap_in_c_and_python_agree(texts, titles):
+    words = sorted({w for t in titles for w in counts.WORD.findall(t.lower())})
+    assert (counts.word_overlap(texts, words) == _python_overlap(texts, words)).all()
+
+
+ASCII_WORD_PIECES = [p for p in WORD_PIECES if p.isascii()] + ["a_b", "X9", "q", "Q"]
+ASCII_TEXT = st.lists(st.one_of(st.sampled_from(ASCII_WORD_PIECES),
+                                st.text(alphabet=st.characters(max_codepoint=127), max_size=5)),
+                      max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ASCII_TEXT, max_size=6), st.lists(st.sampled_from(WORD_PIECES + ["x9", "Q"]),
+                                                  max_size=4))
+def test_word_overlap_agrees_on_ascii_texts(texts, titles):
+    """ASCII texts are lower-cased a character at a time in C, not by str.lower()."""
     words = sorted({w for t in titles for w in counts.WORD.findall(t.lower())})
     assert (counts.word_overlap(texts, words) == _python_overlap(texts, words)).all()
 

@@ -482,37 +482,62 @@ static inline int is_closer(Py_UCS4 c) {  /* "'”’) after a sentence mark */
     return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')';
 }
 
+/* Python's str.isdecimal() and str.isupper() of one character; ASCII without a call. */
+static inline int is_decimal(Py_UCS4 c) {
+    return c < 128 ? c >= '0' && c <= '9' : Py_UNICODE_ISDECIMAL(c) != 0;
+}
+
+static inline int is_upper(Py_UCS4 c) {
+    return c < 128 ? c >= 'A' && c <= 'Z' : Py_UNICODE_ISUPPER(c) != 0;
+}
+
 /* One text's counts, as Python reads them: words as str.split() finds them, caps as
  * str.isupper() of a word's first character, punctuation [.,;:!?], digits as re's \d,
  * upper as [A-Z], sentences as matches of [.!?]["'”’)]?(?:\s|$). */
 static void count_text(PyObject *text, int64_t *row) {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int after_space = 1;
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     row[C_CHARS] = n;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        int space = Py_UNICODE_ISSPACE(c);
-        if (!space && after_space) {
-            row[C_WORDS]++;
-            row[C_CAPS] += Py_UNICODE_ISUPPER(c) != 0;
-        }
-        after_space = space;
-        row[C_PUNCT] += c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?';
-        row[C_DIGITS] += Py_UNICODE_ISDECIMAL(c) != 0;
-        row[C_UPPER] += c >= 'A' && c <= 'Z';
-        row[C_NEWLINES] += c == '\n';
-        if (is_sentence_mark(c)) {
-            Py_ssize_t next = i + 1;
-            if (next < n && is_closer(PyUnicode_READ(kind, data, next))) {
-                next++;
-            }
-            row[C_SENTENCES] += next == n || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, next));
-        }
+    /* One loop per storage width, so the compiler reads each character directly. */
+#define COUNT_CHARS(CHAR)                                                               \
+    {                                                                                   \
+        const CHAR *data = (const CHAR *)PyUnicode_DATA(text);                          \
+        int after_space = 1;                                                            \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            const Py_UCS4 c = data[i];                                                  \
+            const int space = Py_UNICODE_ISSPACE(c);                                    \
+            if (!space && after_space) {                                                \
+                row[C_WORDS]++;                                                         \
+                row[C_CAPS] += is_upper(c);                                             \
+            }                                                                           \
+            after_space = space;                                                        \
+            row[C_PUNCT] += c == '.' || c == ',' || c == ';' || c == ':' || c == '!'    \
+                            || c == '?';                                                \
+            row[C_DIGITS] += is_decimal(c);                                             \
+            row[C_UPPER] += c >= 'A' && c <= 'Z';                                       \
+            row[C_NEWLINES] += c == '\n';                                               \
+            if (is_sentence_mark(c)) {                                                  \
+                Py_ssize_t next = i + 1;                                                \
+                if (next < n && is_closer(data[next])) {                                \
+                    next++;                                                             \
+                }                                                                       \
+                row[C_SENTENCES] += next == n || Py_UNICODE_ISSPACE(data[next]);        \
+            }                                                                           \
+        }                                                                               \
     }
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        COUNT_CHARS(Py_UCS1)
+        break;
+    case PyUnicode_2BYTE_KIND:
+        COUNT_CHARS(Py_UCS2)
+        break;
+    default:
+        COUNT_CHARS(Py_UCS4)
+        break;
+    }
+#undef COUNT_CHARS
     if (n > 0) {  /* counts._SENTENCE_CLOSERS: the closers but the apostrophe */
-        Py_UCS4 last = PyUnicode_READ(kind, data, n - 1);
+        Py_UCS4 last = PyUnicode_READ_CHAR(text, n - 1);
         row[C_ENDS_SENTENCE] = is_sentence_mark(last) || (is_closer(last) && last != '\'');
     }
 }
@@ -573,6 +598,10 @@ static int count_bits(uint64_t x) {  /* portable popcount */
 }
 
 static inline int is_word_char(Py_UCS4 c) {  /* re's \w for str patterns */
+    if (c < 128) {  /* [A-Za-z0-9_], without CPython's four Unicode lookups */
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+               || c == '_';
+    }
     return Py_UNICODE_ISALNUM(c) || c == '_';
 }
 
@@ -596,6 +625,29 @@ static int which_word(PyObject *words, int kind, const void *data, Py_ssize_t st
         }
     }
     return -1;
+}
+
+/* overlap_one for an ASCII text: str.lower() changes only A-Z there, so the text is
+   lower-cased a character at a time instead of copied by a call to lower(). */
+static void overlap_ascii(PyObject *text, PyObject *words, int64_t *row, char *token) {
+    const unsigned char *data = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), length = 0;
+    uint64_t seen = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        unsigned char c = i < n ? data[i] : ' ';
+        if (is_word_char(c)) {
+            token[length++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        } else if (length > 0) {
+            row[0]++;
+            int k = which_word(words, PyUnicode_1BYTE_KIND, token, 0, length);
+            if (k >= 0) {
+                row[1]++;
+                seen |= (uint64_t)1 << k;
+            }
+            length = 0;
+        }
+    }
+    row[2] = count_bits(seen);
 }
 
 static int overlap_one(PyObject *text, PyObject *words, int64_t *row) {
@@ -645,12 +697,28 @@ static PyObject *word_overlap(PyObject *module, PyObject *args) {
     }
     int64_t *rows = out.buf;
     PyObject *result = Py_None;
+    Py_ssize_t longest = 0;  /* of the ASCII texts: their lower-cased words go in `token` */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
-        if (overlap_one(PyList_GET_ITEM(texts, i), words, rows + 3 * i) < 0) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (PyUnicode_IS_ASCII(text) && PyUnicode_GET_LENGTH(text) > longest) {
+            longest = PyUnicode_GET_LENGTH(text);
+        }
+    }
+    char *token = PyMem_Malloc((size_t)longest + 1);
+    if (!token) {
+        PyBuffer_Release(&out);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (PyUnicode_IS_ASCII(text)) {
+            overlap_ascii(text, words, rows + 3 * i, token);
+        } else if (overlap_one(text, words, rows + 3 * i) < 0) {
             result = NULL;
             break;
         }
     }
+    PyMem_Free(token);
     PyBuffer_Release(&out);
     Py_XINCREF(result);
     return result;
