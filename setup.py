@@ -3,8 +3,8 @@
 ``optional=True``: where no C compiler is found the install still succeeds; the trees
 are then scored with scikit-learn's compiled predictors (see trees.py), pages are
 walked into blocks in Python (see blocks.py), texts searched with str.find
-(see needles.py), and the features' class words, text counts and frame ids worked
-out with numpy and dicts (see features.py).
+(see needles.py), and the features' class words, text counts, frame ids and the
+second pass's group pooling worked out with numpy and dicts (see features.py).
 """
 
 from setuptools import Extension, setup

@@ -314,3 +314,67 @@ def test_a_title_of_many_words_is_matched_in_python():
     # block word counts under TITLE_MAX_WORDS, so both blocks are compared with the title
     out = features._title(blocks, title, np.array([1, 2]))
     assert out[0].tolist() == [1.0, 1.0, 0.0] and out[1, 0] == 0.0
+
+
+def _pooled_in_python(ids: np.ndarray, values: np.ndarray, weights: np.ndarray
+                      ) -> np.ndarray:
+    columns = []
+    with np.errstate(invalid="ignore"):  # np.maximum.at meeting a NaN
+        for key in range(ids.shape[1]):
+            columns += list(features._group_stats(ids[:, key], values, weights))
+    return np.column_stack(columns).astype(np.float32)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 5), st.integers(0, 2**32 - 1), st.booleans())
+def test_pool_groups_in_c_equals_group_stats(rows, keys, seed, with_nan):
+    """The C pooling gives _group_stats' numbers bit for bit, negative ids included."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(-rows, 30, size=(rows, keys))
+    values = rng.random(rows)
+    if with_nan:
+        values[rng.integers(rows)] = np.nan  # np.maximum's max is NaN: so is C's
+    weights = rng.integers(1, 500, size=rows) + 1.0
+    out = np.full((rows, 2 * keys + 3), -7.0, dtype=np.float32)
+    assert frames_c.pool_groups(ids, values * weights, weights, values, out, 2)
+    expected = _pooled_in_python(ids, values, weights)
+    assert np.array_equal(out[:, 2:2 + 2 * keys], expected, equal_nan=True)
+    assert (out[:, :2] == -7).all() and (out[:, 2 + 2 * keys:] == -7).all()
+
+
+def test_pool_groups_of_a_small_page_read_by_eye():
+    ids = np.array([[5], [7], [5], [-3]])
+    values = np.array([0.2, 0.9, 0.4, 0.6])
+    weights = np.array([1.0, 3.0, 1.0, 2.0])
+    out = np.zeros((4, 2), dtype=np.float32)
+    assert frames_c.pool_groups(ids, values * weights, weights, values, out, 0)
+    assert out[:, 0].tolist() == pytest.approx([0.3, 0.9, 0.3, 0.6])  # (0.2 + 0.4) / 2
+    assert out[:, 1].tolist() == pytest.approx([0.4, 0.9, 0.4, 0.6])
+
+
+def test_pool_groups_leaves_ids_spread_wide_to_numpy():
+    ids = np.array([[0], [10**9]])
+    out = np.zeros((2, 2), dtype=np.float32)
+    values = np.array([0.5, 0.25])
+    assert not frames_c.pool_groups(ids, values, np.ones(2), values, out, 0)
+    assert (out == 0).all()  # nothing written
+    pooled = np.zeros((2, 2), dtype=np.float32)
+    features._pool(ids, values, np.ones(2), pooled, 0)  # numpy's np.unique does it
+    assert pooled.tolist() == [[0.5, 0.5], [0.25, 0.25]]
+
+
+@pytest.mark.parametrize("call", [
+    lambda: frames_c.pool_groups(np.zeros((2, 1), np.int32), np.zeros(2), np.zeros(2),
+                                 np.zeros(2), np.zeros((2, 2), np.float32), 0),
+    lambda: frames_c.pool_groups(np.zeros((2, 1), np.int64), np.zeros(2), np.zeros(2),
+                                 np.zeros(2), np.zeros((2, 2), np.float64), 0),
+    lambda: frames_c.pool_groups(np.zeros((2, 2), np.int64), np.zeros(2), np.zeros(2),
+                                 np.zeros(2), np.zeros((2, 3), np.float32), 0),
+    lambda: frames_c.pool_groups(np.zeros((2, 1), np.int64), np.zeros(3), np.zeros(2),
+                                 np.zeros(2), np.zeros((2, 2), np.float32), 0),
+    lambda: frames_c.pool_groups(np.zeros((2, 1), np.int64), np.zeros(2), np.zeros(2),
+                                 np.zeros(2), np.zeros((2, 2), np.float32), -1),
+])
+def test_pool_groups_refuses_mismatched_arrays(call):
+    with pytest.raises(ValueError, match="pool_groups"):
+        call()

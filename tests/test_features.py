@@ -269,3 +269,13 @@ def test_group_stats_pool_rows_with_the_same_id_whichever_way_ids_are_binned():
         mean, peak = _group_stats(ids, values, weights)
         assert mean.tolist() == pytest.approx([0.3, 0.9, 0.3, 0.6])  # (0.2 + 0.4) / 2
         assert peak.tolist() == [0.4, 0.9, 0.4, 0.6]
+
+
+def test_context_features_are_the_same_with_and_without_c(shop, monkeypatch):
+    """The second pass's inputs do not depend on whether _frames was built."""
+    page, features_ = shop
+    p = np.random.default_rng(0).random(len(page.blocks))
+    with_c = context_features(features_, p)
+    monkeypatch.setattr("dechaff.features._frames", None)
+    assert np.array_equal(context_features(features_, p), with_c)
+    assert with_c.dtype == np.float32 and with_c.shape == (len(p), len(CONTEXT_NAMES))

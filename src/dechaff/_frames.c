@@ -1,5 +1,6 @@
-/* Per-frame work on a page's element tree, for structure.py (frames are the elements
- * blocks.blockify recorded, in document order: a frame's parent comes before it).
+/* Per-frame work on a page's element tree, for structure.py, and the second pass's
+ * group pooling, for features.py (frames are the elements blocks.blockify recorded,
+ * in document order: a frame's parent comes before it).
  *
  * ancestor_or(own, parents, bits, depth): bits[f] = own[f] OR'd with own[a] of every
  * ancestor a of f, depth[f] = 1 + the number of those ancestors. One pass in document
@@ -15,9 +16,19 @@
  * its (parent, tag, attributes) into `siblings` and one for its (tag, attributes) into
  * `styles` (int64), each numbered in order of first appearance, as dict.setdefault
  * would; returns the (tag, attributes) pairs in the order of their ids.
+ *
+ * pool_groups(ids, products, weights, values, out, column) -> bool: for each column j
+ * of ids (blocks, keys; int64), rows with the same id form a group, and each row gets
+ * its group's sum of products over its sum of weights (at least MIN_WEIGHT) in
+ * out[row, column + 2j] and its group's largest value in out[row, column + 2j + 1]
+ * (out float32, the others float64, one per row). Sums add in row order, as
+ * np.bincount does, and the largest value is NaN if one is, as np.maximum gives: the
+ * numbers of features._group_stats, bit for bit. False, writing nothing, if a column's
+ * ids span more than MAX_SPAN_PER_ROW slots a row (plus MIN_SPAN).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h> /* INFINITY */
 #include <stdint.h>
 #include <string.h>
 
@@ -293,6 +304,118 @@ done:
     return result;
 }
 
+/* pool_groups' scratch: per slot, the sums and the largest value. Ids spanning more
+   than this many slots a row (beyond MIN_SPAN) are left to numpy's np.unique. */
+#define MAX_SPAN_PER_ROW 64
+#define MIN_SPAN 4096
+#define MIN_WEIGHT 1e-9
+
+static int is_float(const Py_buffer *view, Py_ssize_t itemsize) {
+    const char *f = view->format ? view->format : "B";
+    if (f[0] == '<' || f[0] == '=' || f[0] == '@') {
+        f++;
+    }
+    return view->itemsize == itemsize && strcmp(f, itemsize == 8 ? "d" : "f") == 0;
+}
+
+static PyObject *pool_groups(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *objects[5];
+    Py_ssize_t column;
+    if (!PyArg_ParseTuple(args, "OOOOOn:pool_groups", &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4], &column)) {
+        return NULL;
+    }
+    Py_buffer views[5];
+    int got = 0;
+    PyObject *result = NULL;
+    double *scratch = NULL;
+    for (; got < 5; got++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (got == 4 ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objects[got], &views[got], flags) < 0) {
+            goto done;
+        }
+    }
+    Py_buffer *ids = &views[0], *out = &views[4];
+    Py_ssize_t rows = ids->ndim == 2 ? ids->shape[0] : -1;
+    Py_ssize_t keys = ids->ndim == 2 ? ids->shape[1] : 0;
+    Py_ssize_t width = out->ndim == 2 ? out->shape[1] : 0;
+    if (!IS_INT64(ids) || rows < 0 || !is_float(out, 4) || out->ndim != 2
+        || out->shape[0] != rows || column < 0 || column + 2 * keys > width) {
+        PyErr_SetString(PyExc_ValueError, "pool_groups: ids (rows, keys) int64 and out "
+                        "(rows, columns) float32 with room for two columns a key");
+        goto done;
+    }
+    for (int i = 1; i < 4; i++) {
+        if (!is_float(&views[i], 8) || views[i].len != rows * 8) {
+            PyErr_SetString(PyExc_ValueError,
+                            "pool_groups: products, weights and values one float64 a row");
+            goto done;
+        }
+    }
+    const int64_t *id = ids->buf;
+    const double *product = views[1].buf, *weight = views[2].buf, *value = views[3].buf;
+    float *cells = out->buf;
+    int64_t low[64], span[64];
+    int64_t largest_span = 1;
+    if (keys > 64) {
+        PyErr_SetString(PyExc_ValueError, "pool_groups: at most 64 keys");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < keys; k++) {  /* every column's span first: all or nothing */
+        int64_t lo = rows ? id[k] : 0, hi = lo;
+        for (Py_ssize_t r = 1; r < rows; r++) {
+            int64_t v = id[r * keys + k];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        low[k] = lo;
+        span[k] = hi - lo + 1;  /* ids come from frame and block counts: no overflow */
+        if (span[k] > MIN_SPAN + MAX_SPAN_PER_ROW * (int64_t)rows) {
+            result = Py_False;
+            Py_INCREF(result);
+            goto done;
+        }
+        largest_span = span[k] > largest_span ? span[k] : largest_span;
+    }
+    scratch = PyMem_Malloc(3 * (size_t)largest_span * sizeof(double));
+    if (!scratch) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double *total = scratch, *weights = scratch + largest_span, *peak = scratch + 2 * largest_span;
+    for (Py_ssize_t k = 0; k < keys; k++) {
+        for (int64_t g = 0; g < span[k]; g++) {
+            total[g] = 0.0;
+            weights[g] = 0.0;
+            peak[g] = -INFINITY;
+        }
+        for (Py_ssize_t r = 0; r < rows; r++) {
+            int64_t g = id[r * keys + k] - low[k];
+            total[g] += product[r];
+            weights[g] += weight[r];
+            if (value[r] > peak[g] || value[r] != value[r]) {  /* NaN wins, as in np.maximum */
+                peak[g] = value[r];
+            }
+        }
+        for (Py_ssize_t r = 0; r < rows; r++) {
+            int64_t g = id[r * keys + k] - low[k];
+            double w = weights[g];
+            double divisor = (w > MIN_WEIGHT || w != w) ? w : MIN_WEIGHT;
+            cells[r * width + column + 2 * k] = (float)(total[g] / divisor);
+            cells[r * width + column + 2 * k + 1] = (float)peak[g];
+        }
+    }
+    result = Py_True;
+    Py_INCREF(result);
+done:
+    PyMem_Free(scratch);
+    for (int i = 0; i < got; i++) {
+        PyBuffer_Release(&views[i]);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"ancestor_or", ancestor_or, METH_VARARGS,
      "ancestor_or(own, parents, bits, depth) -> bool: each frame's bits OR'd with its "
@@ -303,6 +426,9 @@ static PyMethodDef methods[] = {
     {"signature_ids", signature_ids, METH_VARARGS,
      "signature_ids(parents, tags, attrs, siblings, styles) -> list: ids of each frame's "
      "(parent, tag, attributes) and (tag, attributes), and the (tag, attributes) pairs."},
+    {"pool_groups", pool_groups, METH_VARARGS,
+     "pool_groups(ids, products, weights, values, out, column) -> bool: each row's "
+     "group's weighted mean and largest value per key column, into two float32 columns."},
     {NULL, NULL, 0, NULL},
 };
 

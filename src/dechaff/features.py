@@ -52,6 +52,10 @@ try:  # the class words in C (see _textscan.c), built by pip install where it ca
     from . import _textscan
 except ImportError:  # no C compiler at install time: the Python functions serve
     _textscan = None
+try:  # the second pass's group pooling in C (see _frames.c), where it is built
+    from . import _frames
+except ImportError:
+    _frames = None
 
 # Stems matched against the tokens of class, id, role and itemprop values. A stem of
 # three or more letters matches tokens that start with it ("nav" matches
@@ -834,29 +838,50 @@ def _region(features: Features, mass: np.ndarray) -> tuple[np.ndarray, float, fl
     return inside, float(per_frame[region] / total), float(inside.mean())
 
 
+def _pool(ids: np.ndarray, p: np.ndarray, weights: np.ndarray, out: np.ndarray,
+          column: int) -> None:
+    """_group_stats of each column of ``ids`` into out[:, column:column + 2 * keys]
+    (mean, max per key): in one C call where built, the same numbers either way."""
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    if _frames is not None and _frames.pool_groups(ids, p * weights, weights, p, out, column):
+        return
+    for key in range(ids.shape[1]):
+        out[:, column + 2 * key], out[:, column + 2 * key + 1] = _group_stats(
+            ids[:, key], p, weights)
+
+
+_CONTEXT_COLUMN = {name: i for i, name in enumerate(CONTEXT_NAMES)}
+
+
 def context_features(features: Features, p: np.ndarray) -> np.ndarray:
     """CONTEXT_NAMES columns from first-pass content probabilities ``p``."""
     n = len(p)
+    out = np.empty((n, len(CONTEXT_NAMES)), dtype=np.float32)
     if n == 0:
-        return np.zeros((0, len(CONTEXT_NAMES)), dtype=np.float32)
+        return out
+    p = np.ascontiguousarray(p, dtype=np.float64)
     weights = features.words + 1.0
-    columns = [p] + [_shift(p, o) for o in CONTEXT_OFFSETS] + [_window_mean(p, WINDOW)]
-    for level in range(CONTAINER_LEVELS):
-        columns += list(_group_stats(features.containers[:, level], p, weights))
+    out[:, 0] = p
+    for i, offset in enumerate(CONTEXT_OFFSETS, start=1):
+        out[:, i] = _shift(p, offset)
+    out[:, _CONTEXT_COLUMN["ctx.window_mean"]] = _window_mean(p, WINDOW)
+    _pool(features.containers, p, weights, out, _CONTEXT_COLUMN["ctx.box.1.mean"])
     kept = p >= 0.5
     before, after = _gaps(kept)
     inside, mass_share, block_share = _region(features, p * weights)
-    columns += [
-        np.full(n, np.average(p, weights=weights)),
-        np.full(n, p.max()),
-        np.full(n, weights[kept].sum() / weights.sum()),
+    page = [
+        np.average(p, weights=weights),
+        p.max(),
+        weights[kept].sum() / weights.sum(),
         (np.argsort(np.argsort(p)) + 0.5) / n,
         np.log1p(before),
         np.log1p(after),
         inside,
-        np.full(n, mass_share),
-        np.full(n, block_share),
+        mass_share,
+        block_share,
     ]
-    for key in range(len(GROUP_KEYS)):
-        columns += list(_group_stats(features.groups[:, key], p, weights))
-    return np.column_stack(columns).astype(np.float32)
+    first = _CONTEXT_COLUMN["ctx.page.mean"]
+    for i, column in enumerate(page):
+        out[:, first + i] = column
+    _pool(features.groups, p, weights, out, _CONTEXT_COLUMN[f"ctx.group.{GROUP_KEYS[0]}.mean"])
+    return out
