@@ -378,3 +378,47 @@ def test_pool_groups_leaves_ids_spread_wide_to_numpy():
 def test_pool_groups_refuses_mismatched_arrays(call):
     with pytest.raises(ValueError, match="pool_groups"):
         call()
+
+
+def _random_blocks(rng: np.random.Generator, n_frames: int, n_blocks: int) -> list[Block]:
+    blocks = []
+    for _ in range(n_blocks):
+        frames = tuple(int(f) for f in rng.integers(0, n_frames, size=rng.integers(0, 4)))
+        blocks.append(Block(text="x", kind="paragraph", owner=int(rng.integers(n_frames)),
+                            text_frames=frames, link_chars=0))
+    return blocks
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_block_bits_in_c_equal_the_numpy_or_and_unpack(seed, monkeypatch):
+    """_word_masks' three matrices are the same from C's one pass and from numpy."""
+    rng = np.random.default_rng(seed)
+    parents = _random_parents(rng, 200)
+    styles = [("div", f"c{i} nav menu article"[: 3 + i % 20]) for i in range(30)]
+    style_ids = rng.integers(0, len(styles), size=200)
+    blocks = _random_blocks(rng, 200, 60)
+    with_c = features._word_masks(parents, blocks, style_ids, styles)
+    monkeypatch.setattr(features, "_frames", None)
+    in_numpy = features._word_masks(parents, blocks, style_ids, styles)
+    for a, b in zip(with_c, in_numpy):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert with_c[1].any() and with_c[2].any()  # the random styles set class and context bits
+
+
+@pytest.mark.parametrize("block, error", [
+    (Block("x", "paragraph", 5, (), 0), "out of range"),
+    (Block("x", "paragraph", 0, (0, -1), 0), "out of range"),
+    (Block("x", "paragraph", 0, [1], 0), "tuple"),
+])
+def test_block_bits_refuses_blocks_outside_the_frames(block, error):
+    own = np.zeros((2, 4), dtype=np.uint64)
+    out = np.zeros((1, 2 * 143 + 26), dtype=np.float32)
+    with pytest.raises(ValueError, match=error):
+        frames_c.block_bits([block], own, own, 143, 26, out)
+
+
+def test_block_bits_refuses_an_output_of_the_wrong_width():
+    own = np.zeros((2, 4), dtype=np.uint64)
+    with pytest.raises(ValueError, match="block_bits"):
+        frames_c.block_bits([Block("x", "paragraph", 0, (), 0)], own, own, 143, 26,
+                            np.zeros((1, 10), dtype=np.float32))

@@ -25,6 +25,13 @@
  * np.bincount does, and the largest value is NaN if one is, as np.maximum gives: the
  * numbers of features._group_stats, bit for bit. False, writing nothing, if a column's
  * ids span more than MAX_SPAN_PER_ROW slots a row (plus MIN_SPAN).
+ *
+ * block_bits(blocks, own, cumulative, class_bits, context_bits, out): per block, the
+ * bits of its own elements (its owner and text frames: rows of `own`) and of those
+ * and their ancestors (rows of `cumulative`, from ancestor_or), OR'd, unpacked into
+ * out (blocks, 2 * class_bits + context_bits; float32 0/1): the class bits of `own`,
+ * the class bits of `cumulative`, then its context bits, which start at the first
+ * 64-bit word after the class bits (features._word_masks' three matrices, side by side).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -416,6 +423,114 @@ done:
     return result;
 }
 
+static PyObject *owner_name, *text_frames_name;  /* Block's attributes, interned at import */
+
+/* A frame index read from a Block; -1 with a ValueError if not one of n_frames. */
+static Py_ssize_t frame_index(PyObject *value, Py_ssize_t n_frames) {
+    Py_ssize_t f = PyLong_Check(value) ? PyLong_AsSsize_t(value) : -1;
+    if (f < 0 || f >= n_frames) {
+        if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "block_bits: a block's frame is out of range");
+        }
+        return -1;
+    }
+    return f;
+}
+
+/* OR row f of `bits` (width words) into acc[0..words). */
+static inline void or_row(uint64_t *acc, const uint64_t *bits, Py_ssize_t width, Py_ssize_t f,
+                          Py_ssize_t words) {
+    for (Py_ssize_t k = 0; k < words; k++) {
+        acc[k] |= bits[f * width + k];
+    }
+}
+
+static inline void unpack(float *out, const uint64_t *words, Py_ssize_t first_bit,
+                          Py_ssize_t count) {
+    for (Py_ssize_t j = 0; j < count; j++) {
+        Py_ssize_t bit = first_bit + j;
+        out[j] = (float)((words[bit / 64] >> (bit % 64)) & 1);
+    }
+}
+
+#define MAX_WORDS 16
+
+static PyObject *block_bits(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *blocks, *objects[3];
+    Py_ssize_t class_bits, context_bits;
+    if (!PyArg_ParseTuple(args, "O!OOnnO:block_bits", &PyList_Type, &blocks, &objects[0],
+                          &objects[1], &class_bits, &context_bits, &objects[2])) {
+        return NULL;
+    }
+    Py_buffer views[3];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 3; got++) {
+        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (got == 2 ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(objects[got], &views[got], flags) < 0) {
+            goto done;
+        }
+    }
+    Py_buffer *own = &views[0], *cumulative = &views[1], *out = &views[2];
+    Py_ssize_t n = PyList_GET_SIZE(blocks);
+    Py_ssize_t class_words = (class_bits + 63) / 64;
+    Py_ssize_t width = own->ndim == 2 ? own->shape[1] : 0;
+    Py_ssize_t columns = 2 * class_bits + context_bits;
+    if (!IS_UINT64(own) || !IS_UINT64(cumulative) || own->ndim != 2 || cumulative->ndim != 2
+        || cumulative->shape[0] != own->shape[0] || cumulative->shape[1] != width
+        || class_bits < 0 || context_bits < 0 || width > MAX_WORDS
+        || class_words * 64 + context_bits > 64 * width || !is_float(out, 4)
+        || out->ndim != 2 || out->shape[0] != n || out->shape[1] != columns) {
+        PyErr_SetString(PyExc_ValueError, "block_bits: own and cumulative (frames, words) "
+                        "uint64 with room for the bits; out (blocks, 2 * class_bits + "
+                        "context_bits) float32");
+        goto done;
+    }
+    const uint64_t *own_bits = own->buf, *all_bits = cumulative->buf;
+    Py_ssize_t n_frames = own->shape[0];
+    float *cells = out->buf;
+    for (Py_ssize_t b = 0; b < n; b++) {
+        PyObject *block = PyList_GET_ITEM(blocks, b);
+        PyObject *owner = PyObject_GetAttr(block, owner_name);
+        PyObject *frames = owner ? PyObject_GetAttr(block, text_frames_name) : NULL;
+        uint64_t mine[MAX_WORDS] = {0}, all[MAX_WORDS] = {0};
+        Py_ssize_t f = frames ? frame_index(owner, n_frames) : -1;
+        if (f >= 0 && !PyTuple_Check(frames)) {
+            PyErr_SetString(PyExc_ValueError, "block_bits: text_frames must be a tuple");
+            f = -1;
+        }
+        if (f >= 0) {
+            or_row(mine, own_bits, width, f, class_words);
+            or_row(all, all_bits, width, f, width);
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(frames) && f >= 0; i++) {
+                f = frame_index(PyTuple_GET_ITEM(frames, i), n_frames);
+                if (f >= 0) {
+                    or_row(mine, own_bits, width, f, class_words);
+                    or_row(all, all_bits, width, f, width);
+                }
+            }
+        }
+        Py_XDECREF(owner);
+        Py_XDECREF(frames);
+        if (f < 0) {
+            goto done;
+        }
+        float *row = cells + b * columns;
+        unpack(row, mine, 0, class_bits);
+        unpack(row + class_bits, all, 0, class_bits);
+        unpack(row + 2 * class_bits, all, class_words * 64, context_bits);
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < got; i++) {
+        PyBuffer_Release(&views[i]);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"ancestor_or", ancestor_or, METH_VARARGS,
      "ancestor_or(own, parents, bits, depth) -> bool: each frame's bits OR'd with its "
@@ -426,6 +541,10 @@ static PyMethodDef methods[] = {
     {"signature_ids", signature_ids, METH_VARARGS,
      "signature_ids(parents, tags, attrs, siblings, styles) -> list: ids of each frame's "
      "(parent, tag, attributes) and (tag, attributes), and the (tag, attributes) pairs."},
+    {"block_bits", block_bits, METH_VARARGS,
+     "block_bits(blocks, own, cumulative, class_bits, context_bits, out): each block's "
+     "class bits of its own elements, class and context bits with their ancestors, "
+     "unpacked into float32 columns."},
     {"pool_groups", pool_groups, METH_VARARGS,
      "pool_groups(ids, products, weights, values, out, column) -> bool: each row's "
      "group's weighted mean and largest value per key column, into two float32 columns."},
@@ -439,5 +558,10 @@ static struct PyModuleDef module_def = {
 };
 
 PyMODINIT_FUNC PyInit__frames(void) {
+    owner_name = PyUnicode_InternFromString("owner");
+    text_frames_name = PyUnicode_InternFromString("text_frames");
+    if (!owner_name || !text_frames_name) {
+        return NULL;
+    }
     return PyModule_Create(&module_def);
 }

@@ -368,6 +368,11 @@ def _word_masks(parents: np.ndarray, blocks: list[Block], style_ids: np.ndarray,
     attributes) is worked out once."""
     own = _style_bits(styles)[style_ids]
     cumulative, depth = ancestor_or(own, parents)
+    if _frames is not None:  # the same OR'd and unpacked bits, in one pass in C
+        n_class = len(CLASS_WORDS)
+        bits = np.empty((len(blocks), 2 * n_class + _N_CONTEXT), dtype=np.float32)
+        _frames.block_bits(blocks, own, cumulative, n_class, _N_CONTEXT, bits)
+        return bits[:, :n_class], bits[:, n_class:2 * n_class], bits[:, 2 * n_class:], depth
     used = [(block.owner, *block.text_frames) for block in blocks]
     starts = np.cumsum([0] + [len(u) for u in used[:-1]])
     flat = np.fromiter((f for u in used for f in u), dtype=np.int64)
