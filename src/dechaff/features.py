@@ -579,6 +579,24 @@ def _window_mean(column: np.ndarray, radius: int) -> np.ndarray:
     return ((padded[hi] - padded[lo]) / (hi - lo)).astype(np.float32)
 
 
+def _neighbours(stats: np.ndarray, parents: np.ndarray, words: np.ndarray,
+                link_density: np.ndarray) -> np.ndarray:
+    """nb.* columns: per NEIGHBOUR_OFFSETS offset, the block that far away's ``stats``
+    (log words, link density, heading; 0 past the page's ends) and whether it has the
+    same parent; then the WINDOW means of words (logged) and link density."""
+    n, width = stats.shape
+    out = np.zeros((n, len(NEIGHBOUR_OFFSETS) * (width + 1) + 2), dtype=np.float32)
+    for i, offset in enumerate(NEIGHBOUR_OFFSETS):
+        at = i * (width + 1)
+        target, source = (slice(None, -offset), slice(offset, None)) if offset > 0 else \
+            (slice(-offset, None), slice(None, offset))
+        out[target, at:at + width] = stats[source]
+        out[target, at + width] = parents[source] == parents[target]
+    out[:, -2] = np.log1p(_window_mean(words, WINDOW))
+    out[:, -1] = _window_mean(link_density, WINDOW)
+    return out
+
+
 def _container_ids(ancestors: np.ndarray) -> np.ndarray:
     """(blocks, CONTAINER_LEVELS): each level's ancestor of the owner, the topmost
     frame when the chain ends sooner (from _ancestors)."""
@@ -738,19 +756,8 @@ def featurize(page: Page) -> Features:
     total_words = max(words.sum(), 1.0)
     before = (np.cumsum(words) - words) / total_words
 
-    neighbours = []
-    for offset in NEIGHBOUR_OFFSETS:
-        same_parent = (_shift(parents.astype(np.float32), offset, -2.0) == parents)
-        neighbours += [
-            _shift(log_words, offset),
-            _shift(link_density, offset),
-            _shift(heading, offset),
-            same_parent.astype(np.float32),
-        ]
-    neighbours += [
-        np.log1p(_window_mean(words, WINDOW)),
-        _window_mean(link_density, WINDOW),
-    ]
+    neighbours = _neighbours(np.column_stack([log_words, link_density, heading]), parents,
+                             words, link_density)
     ancestors = _ancestors(owners, frame_parents, ANCESTOR_LEVELS)
     page_chains = chains(owners, frame_parents, frame_depth)
     boxes, container_ids = _containers(page_chains, len(frame_parents), ancestors, words,
@@ -776,7 +783,7 @@ def featurize(page: Page) -> Features:
         np.column_stack([
             np.arange(n) / n, before, np.log1p(depth), depth / max(depth.max(), 1.0),
         ]),
-        np.column_stack(neighbours),
+        neighbours,
         boxes,
         _box_cues(cues, container_ids[:, 0]),
         repeats,
