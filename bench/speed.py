@@ -6,10 +6,12 @@
 
 - Throughput on one core (OMP_NUM_THREADS=1), model loaded once, over the first
   300 pages by file name, HTML already in memory as text, parsing included. The
-  contenders run in alternation, round after round, so machine drift cancels; the
-  figure is each one's median round. Ratios are against
-  trafilatura's default extract() and against a bare lxml.html parse of the same
-  pages.
+  contenders run in alternation, round after round (dechaff, then the bare parse
+  right after it, then trafilatura), so machine drift cancels; pages/s is each one's
+  median round. Ratios are against trafilatura's default extract() and against a
+  bare lxml.html parse of the same pages, each the median of the per-round ratios:
+  on a shared machine the speed drifts by 10-20% between rounds, and a ratio of two
+  runs made seconds apart drifts much less than a ratio of two medians.
 - Start-up: a fresh process importing dechaff and loading the model; the first
   `dechaff clean page.html` from a cold start.
 - Peak resident memory of `dechaff clean` on one page, and on a batch of the pages
@@ -60,10 +62,12 @@ def _each(run: Callable[[str], object], pages: list[str]) -> None:
 
 
 def throughput(pages: list[str], rounds: int, model: str | None = None
-               ) -> dict[str, float]:
+               ) -> tuple[dict[str, float], dict[str, float]]:
+    """Pages/s of each contender (median round), and dechaff's speed as a multiple of
+    each (median of the per-round ratios)."""
     extractor = Extractor(model)
-    one_by_one = {"dechaff": extractor.extract, "trafilatura": _trafilatura,
-                  "lxml parse": _bare_parse}
+    one_by_one = {"dechaff": extractor.extract, "lxml parse": _bare_parse,
+                  "trafilatura": _trafilatura}
     contenders = {name: partial(_each, run) for name, run in one_by_one.items()}
     for run in contenders.values():  # warm-up: imports, caches
         run(pages[:10])
@@ -73,7 +77,11 @@ def throughput(pages: list[str], rounds: int, model: str | None = None
             started = time.perf_counter()
             run(pages)
             seconds[name].append(time.perf_counter() - started)
-    return {name: len(pages) / statistics.median(s) for name, s in seconds.items()}
+    rates = {name: len(pages) / statistics.median(s) for name, s in seconds.items()}
+    multiples = {name: statistics.median(other / ours for other, ours
+                                         in zip(s, seconds["dechaff"]))
+                 for name, s in seconds.items()}
+    return rates, multiples
 
 
 def _python(code: str) -> float:
@@ -147,11 +155,14 @@ def main() -> int:
     scorer = "C (dechaff._treescore)" if trees._treescore else "scikit-learn (no C scorer built)"
     print(f"# Speed on the first {len(pages)} pages of {args.data}, {date.today()}, "
           f"one core; trees scored by {scorer}; model: {args.model or 'shipped'}\n")
-    rates = throughput(pages, args.rounds, args.model)
+    rates, multiples = throughput(pages, args.rounds, args.model)
     print("| contender | pages/s | dechaff's speed as a multiple |")
     print("|---|---|---|")
     for name, rate in rates.items():
-        print(f"| {name} | {rate:.1f} | {rates['dechaff'] / rate:.2f}× |")
+        print(f"| {name} | {rate:.1f} | {multiples[name]:.2f}× |")
+    of_medians = rates["lxml parse"] / rates["dechaff"]
+    print(f"\ndechaff costs {1 / multiples['lxml parse']:.2f}× the bare parse (median of "
+          f"{args.rounds} per-round ratios; {of_medians:.2f}× from the median rounds).")
     if args.throughput_only:
         return 0
     with tempfile.TemporaryDirectory() as workdir:
