@@ -279,3 +279,13 @@ def test_context_features_are_the_same_with_and_without_c(shop, monkeypatch):
     monkeypatch.setattr("dechaff.features._frames", None)
     assert np.array_equal(context_features(features_, p), with_c)
     assert with_c.dtype == np.float32 and with_c.shape == (len(p), len(CONTEXT_NAMES))
+
+
+def test_context_features_write_every_column(shop, monkeypatch):
+    """The matrix starts uninitialised (np.empty): a column left out would be garbage."""
+    page, features_ = shop
+    p = np.linspace(0.1, 0.9, len(page.blocks))
+    full = np.full  # the real one, before np.empty is swapped for a NaN-filled matrix
+    monkeypatch.setattr("dechaff.features.np.empty",
+                        lambda shape, dtype=float: full(shape, np.nan, dtype=dtype))
+    assert not np.isnan(context_features(features_, p)).any()

@@ -863,6 +863,23 @@ def _pool(ids: np.ndarray, p: np.ndarray, weights: np.ndarray, out: np.ndarray,
 
 
 _CONTEXT_COLUMN = {name: i for i, name in enumerate(CONTEXT_NAMES)}
+_PAGE_CONTEXT = ("ctx.page.mean", "ctx.page.max", "ctx.page.kept_share", "ctx.rank",
+                 "ctx.gap_before", "ctx.gap_after", "ctx.region.inside",
+                 "ctx.region.mass_share", "ctx.region.block_share")
+
+
+def _pooled_columns(prefixes: list[str]) -> int:
+    """The first of the (mean, max) column pairs _pool writes for ``prefixes``, in order;
+    checked against CONTEXT_NAMES, so a reordering of the names fails at import."""
+    first = _CONTEXT_COLUMN[f"{prefixes[0]}.mean"]
+    expected = tuple(f"{prefix}.{stat}" for prefix in prefixes for stat in ("mean", "max"))
+    if CONTEXT_NAMES[first:first + len(expected)] != expected:
+        raise AssertionError(f"CONTEXT_NAMES does not hold {expected} side by side")
+    return first
+
+
+_BOX_CONTEXT = _pooled_columns([f"ctx.box.{level}" for level in range(1, CONTAINER_LEVELS + 1)])
+_GROUP_CONTEXT = _pooled_columns([f"ctx.group.{key}" for key in GROUP_KEYS])
 
 
 def context_features(features: Features, p: np.ndarray) -> np.ndarray:
@@ -877,7 +894,7 @@ def context_features(features: Features, p: np.ndarray) -> np.ndarray:
     for i, offset in enumerate(CONTEXT_OFFSETS, start=1):
         out[:, i] = _shift(p, offset)
     out[:, _CONTEXT_COLUMN["ctx.window_mean"]] = _window_mean(p, WINDOW)
-    _pool(features.containers, p, weights, out, _CONTEXT_COLUMN["ctx.box.1.mean"])
+    _pool(features.containers, p, weights, out, _BOX_CONTEXT)
     kept = p >= 0.5
     before, after = _gaps(kept)
     inside, mass_share, block_share = _region(features, p * weights)
@@ -892,8 +909,7 @@ def context_features(features: Features, p: np.ndarray) -> np.ndarray:
         mass_share,
         block_share,
     ]
-    first = _CONTEXT_COLUMN["ctx.page.mean"]
-    for i, column in enumerate(page):
-        out[:, first + i] = column
-    _pool(features.groups, p, weights, out, _CONTEXT_COLUMN[f"ctx.group.{GROUP_KEYS[0]}.mean"])
+    for name, column in zip(_PAGE_CONTEXT, page, strict=True):
+        out[:, _CONTEXT_COLUMN[name]] = column
+    _pool(features.groups, p, weights, out, _GROUP_CONTEXT)
     return out
