@@ -359,7 +359,7 @@ def test_pool_groups_leaves_ids_spread_wide_to_numpy():
     assert not frames_c.pool_groups(ids, values, np.ones(2), values, out, 0)
     assert (out == 0).all()  # nothing written
     pooled = np.zeros((2, 2), dtype=np.float32)
-    features._pool(ids, values, np.ones(2), pooled, 0)  # numpy's np.unique does it
+    features._pool(ids, values, np.ones(2), values, pooled, 0)  # numpy's np.unique does it
     assert pooled.tolist() == [[0.5, 0.5], [0.25, 0.25]]
 
 

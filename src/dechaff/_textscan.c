@@ -627,6 +627,18 @@ static int which_word(PyObject *words, int kind, const void *data, Py_ssize_t st
     return -1;
 }
 
+/* One word of a text, text[start:end]: counted, and if it is one of `words`, counted
+   as a hit and its bit set in *seen. */
+static void count_word(PyObject *words, int kind, const void *data, Py_ssize_t start,
+                       Py_ssize_t end, int64_t *row, uint64_t *seen) {
+    row[0]++;
+    int k = which_word(words, kind, data, start, end);
+    if (k >= 0) {
+        row[1]++;
+        *seen |= (uint64_t)1 << k;
+    }
+}
+
 /* overlap_one for an ASCII text: str.lower() changes only A-Z there, so the text is
    lower-cased a character at a time instead of copied by a call to lower(). */
 static void overlap_ascii(PyObject *text, PyObject *words, int64_t *row, char *token) {
@@ -638,12 +650,7 @@ static void overlap_ascii(PyObject *text, PyObject *words, int64_t *row, char *t
         if (is_word_char(c)) {
             token[length++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
         } else if (length > 0) {
-            row[0]++;
-            int k = which_word(words, PyUnicode_1BYTE_KIND, token, 0, length);
-            if (k >= 0) {
-                row[1]++;
-                seen |= (uint64_t)1 << k;
-            }
+            count_word(words, PyUnicode_1BYTE_KIND, token, 0, length, row, &seen);
             length = 0;
         }
     }
@@ -664,12 +671,7 @@ static int overlap_one(PyObject *text, PyObject *words, int64_t *row) {
         if (inside && start < 0) {
             start = i;
         } else if (!inside && start >= 0) {
-            row[0]++;
-            int k = which_word(words, kind, data, start, i);
-            if (k >= 0) {
-                row[1]++;
-                seen |= (uint64_t)1 << k;
-            }
+            count_word(words, kind, data, start, i, row, &seen);
             start = -1;
         }
     }

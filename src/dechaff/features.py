@@ -562,12 +562,18 @@ def _one_hot(values: list[str], vocabulary: tuple[str, ...], other: bool) -> np.
     return out
 
 
-def _shift(column: np.ndarray, offset: int, fill: float = 0.0) -> np.ndarray:
-    out = np.full_like(column, fill)
+def _offset_slices(offset: int) -> tuple[slice, slice]:
+    """For a non-zero offset: the rows that have a row ``offset`` away, and those rows."""
     if offset > 0:
-        out[:-offset] = column[offset:]
-    elif offset < 0:
-        out[-offset:] = column[:offset]
+        return slice(None, -offset), slice(offset, None)
+    return slice(-offset, None), slice(None, offset)
+
+
+def _shift(column: np.ndarray, offset: int, fill: float = 0.0) -> np.ndarray:
+    """Each row's value ``offset`` rows away (non-zero), ``fill`` off the ends."""
+    out = np.full_like(column, fill)
+    target, source = _offset_slices(offset)
+    out[target] = column[source]
     return out
 
 
@@ -588,8 +594,7 @@ def _neighbours(stats: np.ndarray, parents: np.ndarray, words: np.ndarray,
     out = np.zeros((n, len(NEIGHBOUR_OFFSETS) * (width + 1) + 2), dtype=np.float32)
     for i, offset in enumerate(NEIGHBOUR_OFFSETS):
         at = i * (width + 1)
-        target, source = (slice(None, -offset), slice(offset, None)) if offset > 0 else \
-            (slice(-offset, None), slice(None, offset))
+        target, source = _offset_slices(offset)
         out[target, at:at + width] = stats[source]
         out[target, at + width] = parents[source] == parents[target]
     out[:, -2] = np.log1p(_window_mean(words, WINDOW))
@@ -850,12 +855,13 @@ def _region(features: Features, mass: np.ndarray) -> tuple[np.ndarray, float, fl
     return inside, float(per_frame[region] / total), float(inside.mean())
 
 
-def _pool(ids: np.ndarray, p: np.ndarray, weights: np.ndarray, out: np.ndarray,
-          column: int) -> None:
+def _pool(ids: np.ndarray, p: np.ndarray, weights: np.ndarray, mass: np.ndarray,
+          out: np.ndarray, column: int) -> None:
     """_group_stats of each column of ``ids`` into out[:, column:column + 2 * keys]
-    (mean, max per key): in one C call where built, the same numbers either way."""
+    (mean, max per key; ``mass`` is p * weights): in one C call where built, the same
+    numbers either way."""
     ids = np.ascontiguousarray(ids, dtype=np.int64)
-    if _frames is not None and _frames.pool_groups(ids, p * weights, weights, p, out, column):
+    if _frames is not None and _frames.pool_groups(ids, mass, weights, p, out, column):
         return
     for key in range(ids.shape[1]):
         out[:, column + 2 * key], out[:, column + 2 * key + 1] = _group_stats(
@@ -890,14 +896,15 @@ def context_features(features: Features, p: np.ndarray) -> np.ndarray:
         return out
     p = np.ascontiguousarray(p, dtype=np.float64)
     weights = features.words + 1.0
+    mass = p * weights  # the content mass: pooled below, and what the region holds
     out[:, 0] = p
     for i, offset in enumerate(CONTEXT_OFFSETS, start=1):
         out[:, i] = _shift(p, offset)
     out[:, _CONTEXT_COLUMN["ctx.window_mean"]] = _window_mean(p, WINDOW)
-    _pool(features.containers, p, weights, out, _BOX_CONTEXT)
+    _pool(features.containers, p, weights, mass, out, _BOX_CONTEXT)
     kept = p >= 0.5
     before, after = _gaps(kept)
-    inside, mass_share, block_share = _region(features, p * weights)
+    inside, mass_share, block_share = _region(features, mass)
     page = [
         np.average(p, weights=weights),
         p.max(),
@@ -911,5 +918,5 @@ def context_features(features: Features, p: np.ndarray) -> np.ndarray:
     ]
     for name, column in zip(_PAGE_CONTEXT, page, strict=True):
         out[:, _CONTEXT_COLUMN[name]] = column
-    _pool(features.groups, p, weights, out, _GROUP_CONTEXT)
+    _pool(features.groups, p, weights, mass, out, _GROUP_CONTEXT)
     return out
