@@ -12,7 +12,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dechaff import features as features_module
-from dechaff.blocks import Block
 from dechaff.dfa import compile_patterns
 from dechaff.features import (
     TEXT_CUES,
@@ -109,8 +108,7 @@ def test_too_many_patterns_are_refused():
 @given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), max_size=10))
 @example(["ABOUT COOKIES", "By Jane", "x" * 500 + " donate", "x" * 500 + " cookie"])
 def test_the_c_scan_gives_the_cues_that_re_gives(texts):
-    blocks = [Block(t, "paragraph", 0, (), 0) for t in texts]
-    assert (_cues(blocks) == _cues_one_by_one(texts)).all(), texts
+    assert (_cues(texts) == _cues_one_by_one(texts)).all(), texts
 
 
 @needs_c
@@ -138,7 +136,7 @@ def test_without_the_c_scan_the_cues_come_from_re(monkeypatch):
     _packed_cues.cache_clear()
     try:
         assert _scanned_cues(texts) is None
-        assert (_cues([Block(t, "paragraph", 0, (), 0) for t in texts]) == expected).all()
+        assert (_cues(texts) == expected).all()
     finally:
         _packed_cues.cache_clear()
 

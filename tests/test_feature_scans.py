@@ -309,10 +309,9 @@ def test_word_overlap_refuses_more_words_than_it_has_bits():
 
 def test_a_title_of_many_words_is_matched_in_python():
     title = " ".join(f"word{i}" for i in range(70))
-    blocks = [Block(text=title, kind="heading", owner=0, text_frames=(), link_chars=0),
-              Block(text="other text", kind="paragraph", owner=0, text_frames=(), link_chars=0)]
+    texts = [title, "other text"]
     # block word counts under TITLE_MAX_WORDS, so both blocks are compared with the title
-    out = features._title(blocks, title, np.array([1, 2]))
+    out = features._title(texts, title, np.array([1, 2]))
     assert out[0].tolist() == [1.0, 1.0, 0.0] and out[1, 0] == 0.0
 
 
@@ -422,3 +421,66 @@ def test_block_bits_refuses_an_output_of_the_wrong_width():
     with pytest.raises(ValueError, match="block_bits"):
         frames_c.block_bits([Block("x", "paragraph", 0, (), 0)], own, own, 143, 26,
                             np.zeros((1, 10), dtype=np.float32))
+
+
+# --- each block's attributes read once (_frames.block_table, features._block_table) ---
+
+KIND_CHOICES = [*features.KINDS, "other"]
+TAG_CHOICES = ["p", "div", "h2", "span", "td", "article", "custom-tag"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_block_table_in_c_equals_the_python_one(seed, monkeypatch):
+    rng = np.random.default_rng(seed)
+    tags = [str(rng.choice(TAG_CHOICES)) for _ in range(40)]
+    blocks = [Block(text=f"text {i} " * int(rng.integers(1, 4)),
+                    kind=str(rng.choice(KIND_CHOICES)), owner=int(rng.integers(40)),
+                    text_frames=(), link_chars=int(rng.integers(0, 30)),
+                    level=int(rng.integers(0, 7))) for i in range(60)]
+    table, texts = features._block_table(blocks, tags)
+    monkeypatch.setattr(features, "_frames", None)
+    python_table, python_texts = features._block_table(blocks, tags)
+    assert table.dtype == python_table.dtype and np.array_equal(table, python_table)
+    assert texts == python_texts == [b.text for b in blocks]
+    assert (table[:, features._KIND] == -1).any() and (table[:, features._TAG] == 25).any()
+
+
+def test_block_table_of_two_blocks_read_by_eye():
+    tags = ["body", "h2", "custom-tag"]
+    blocks = [Block("Title", "heading", 1, (), 0, level=2),
+              Block("See more", "odd", 2, (), 8, level=0)]
+    table, texts = features._block_table(blocks, tags)
+    # owner, kind (heading is KINDS[0], "odd" is none), level, link chars, tag (h2 is
+    # OWNER_TAGS[5], custom-tag is tag.other: len(OWNER_TAGS) = 25)
+    assert len(features.OWNER_TAGS) == 25
+    assert table.tolist() == [[1, 0, 2, 0, 5], [2, -1, 0, 8, 25]]
+    assert texts == ["Title", "See more"]
+
+
+@pytest.mark.parametrize("block, error", [
+    (Block("x", "paragraph", 3, (), 0), "owner is out of range"),
+    (Block("x", "paragraph", -1, (), 0), "owner is out of range"),
+    (Block("x", "paragraph", "0", (), 0), "owner must be an int"),
+    (Block("x", "paragraph", 0, (), 2**70), "link_chars must be an int"),
+    (Block(b"x", "paragraph", 0, (), 0), "text must be a str"),
+    (Block("x", ["paragraph"], 0, (), 0), "unhashable"),
+])
+def test_block_table_refuses_malformed_blocks(block, error):
+    out = np.zeros((1, 5), dtype=np.int64)
+    with pytest.raises((ValueError, TypeError), match=error):
+        frames_c.block_table([block], {"paragraph": 1}, ["div", "p", "li"], {"p": 0}, 3, out)
+
+
+def test_block_table_refuses_an_output_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="block_table: out"):
+        frames_c.block_table([Block("x", "paragraph", 0, (), 0)], {}, ["div"], {}, 1,
+                             np.zeros((1, 4), dtype=np.int64))
+
+
+def test_box_cues_mark_every_block_of_a_container_that_holds_the_cue():
+    cues = np.zeros((4, len(features.TEXT_CUES)), dtype=np.float32)
+    cues[0, features._CUE_INDEX["appeal"]] = 1.0  # an appeal in container 5
+    cues[3, features._CUE_INDEX["signup"]] = 1.0  # a sign-up form in container 9
+    out = features._box_cues(cues, np.array([5, 5, 7, 9]), n_frames=10)
+    assert features.BOX_CUES == ("appeal", "signup")
+    assert out.tolist() == [[1, 0], [1, 0], [0, 0], [0, 1]]

@@ -32,6 +32,13 @@
  * out (blocks, 2 * class_bits + context_bits; float32 0/1): the class bits of `own`,
  * the class bits of `cumulative`, then its context bits, which start at the first
  * 64-bit word after the class bits (features._word_masks' three matrices, side by side).
+ *
+ * block_table(blocks, kinds, tags, owner_tags, other, out) -> list: each block's text,
+ * and in its row of out (blocks, 5; int64) its owner, the index of its kind in `kinds`
+ * (a dict; -1 if not there), its level, its link characters, and the index of its
+ * owner's tag (`tags[owner]`) in `owner_tags` (a dict; `other` if not there): one pass
+ * over the Block records instead of one list comprehension per attribute
+ * (features._block_table).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -531,6 +538,110 @@ done:
     return result;
 }
 
+static PyObject *text_name, *kind_name, *level_name, *link_chars_name;
+
+enum { BT_OWNER, BT_KIND, BT_LEVEL, BT_LINK_CHARS, BT_TAG, BT_COLUMNS };
+
+/* A Block's integer attribute `name`, into *value; -1 with an error if it is not an int. */
+static int int_attribute(PyObject *block, PyObject *name, int64_t *value) {
+    PyObject *attribute = PyObject_GetAttr(block, name);
+    if (attribute == NULL) {
+        return -1;
+    }
+    long long v = PyLong_Check(attribute) ? PyLong_AsLongLong(attribute) : -1;
+    int failed = !PyLong_Check(attribute) || (v == -1 && PyErr_Occurred());
+    Py_DECREF(attribute);
+    if (failed) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "block_table: a block's %U must be an int", name);
+        return -1;
+    }
+    *value = (int64_t)v;
+    return 0;
+}
+
+/* Index of `key` in the dict `index` (an int value), or `missing` if it is not there. */
+static int lookup(PyObject *index, PyObject *key, int64_t missing, int64_t *value) {
+    PyObject *found = PyDict_GetItemWithError(index, key);  /* borrowed */
+    if (found == NULL) {
+        *value = missing;
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    long long v = PyLong_AsLongLong(found);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *value = (int64_t)v;
+    return 0;
+}
+
+/* One block's row of the table; its text goes into `texts` at b. 0, or -1 with an error. */
+static int table_row(PyObject *block, Py_ssize_t b, PyObject *kinds, PyObject *tags,
+                     PyObject *owner_tags, int64_t other, int64_t *row, PyObject *texts) {
+    if (int_attribute(block, owner_name, &row[BT_OWNER]) < 0
+        || int_attribute(block, level_name, &row[BT_LEVEL]) < 0
+        || int_attribute(block, link_chars_name, &row[BT_LINK_CHARS]) < 0) {
+        return -1;
+    }
+    if (row[BT_OWNER] < 0 || row[BT_OWNER] >= PyList_GET_SIZE(tags)) {
+        PyErr_SetString(PyExc_ValueError, "block_table: a block's owner is out of range");
+        return -1;
+    }
+    PyObject *kind = PyObject_GetAttr(block, kind_name);
+    if (kind == NULL) {
+        return -1;
+    }
+    int failed = lookup(kinds, kind, -1, &row[BT_KIND]);
+    Py_DECREF(kind);
+    if (failed || lookup(owner_tags, PyList_GET_ITEM(tags, row[BT_OWNER]), other,
+                         &row[BT_TAG]) < 0) {
+        return -1;
+    }
+    PyObject *text = PyObject_GetAttr(block, text_name);
+    if (text == NULL) {
+        return -1;
+    }
+    if (!PyUnicode_Check(text)) {
+        Py_DECREF(text);
+        PyErr_SetString(PyExc_ValueError, "block_table: a block's text must be a str");
+        return -1;
+    }
+    PyList_SET_ITEM(texts, b, text);  /* steals the reference */
+    return 0;
+}
+
+static PyObject *block_table(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *blocks, *kinds, *tags, *owner_tags, *out;
+    long long other;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!LO:block_table", &PyList_Type, &blocks,
+                          &PyDict_Type, &kinds, &PyList_Type, &tags, &PyDict_Type,
+                          &owner_tags, &other, &out)) {
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(out, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(blocks);
+    PyObject *texts = NULL;
+    if (!IS_INT64(&view) || view.ndim != 2 || view.shape[0] != n
+        || view.shape[1] != BT_COLUMNS) {
+        PyErr_SetString(PyExc_ValueError, "block_table: out must be (blocks, 5) int64");
+        goto done;
+    }
+    texts = PyList_New(n);
+    for (Py_ssize_t b = 0; texts != NULL && b < n; b++) {
+        if (table_row(PyList_GET_ITEM(blocks, b), b, kinds, tags, owner_tags, other,
+                      (int64_t *)view.buf + b * BT_COLUMNS, texts) < 0) {
+            Py_CLEAR(texts);  /* the slots not yet filled are NULL, which list_dealloc skips */
+        }
+    }
+done:
+    PyBuffer_Release(&view);
+    return texts;
+}
+
 static PyMethodDef methods[] = {
     {"ancestor_or", ancestor_or, METH_VARARGS,
      "ancestor_or(own, parents, bits, depth) -> bool: each frame's bits OR'd with its "
@@ -545,6 +656,9 @@ static PyMethodDef methods[] = {
      "block_bits(blocks, own, cumulative, class_bits, context_bits, out): each block's "
      "class bits of its own elements, class and context bits with their ancestors, "
      "unpacked into float32 columns."},
+    {"block_table", block_table, METH_VARARGS,
+     "block_table(blocks, kinds, tags, owner_tags, other, out) -> list: each block's text; "
+     "its owner, kind index, level, link characters and owner-tag index into out."},
     {"pool_groups", pool_groups, METH_VARARGS,
      "pool_groups(ids, products, weights, values, out, column) -> bool: each row's "
      "group's weighted mean and largest value per key column, into two float32 columns."},
@@ -560,7 +674,12 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC PyInit__frames(void) {
     owner_name = PyUnicode_InternFromString("owner");
     text_frames_name = PyUnicode_InternFromString("text_frames");
-    if (!owner_name || !text_frames_name) {
+    text_name = PyUnicode_InternFromString("text");
+    kind_name = PyUnicode_InternFromString("kind");
+    level_name = PyUnicode_InternFromString("level");
+    link_chars_name = PyUnicode_InternFromString("link_chars");
+    if (!owner_name || !text_frames_name || !text_name || !kind_name || !level_name
+        || !link_chars_name) {
         return NULL;
     }
     return PyModule_Create(&module_def);

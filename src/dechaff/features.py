@@ -384,14 +384,13 @@ def _word_masks(parents: np.ndarray, blocks: list[Block], style_ids: np.ndarray,
             depth)
 
 
-def _text_stats(blocks: list[Block]) -> tuple[np.ndarray, np.ndarray]:
-    """text.* columns; and each block's words (Block.words)."""
-    texts = [b.text for b in blocks]
+def _text_stats(texts: list[str], links: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """text.* columns of the blocks' texts and link characters; and each block's words
+    (Block.words)."""
     if not texts:
         return np.zeros((0, len(_TEXT_STATS)), dtype=np.float32), np.zeros(0, dtype=np.int64)
     counts = dict(zip(TEXT_COUNTS, text_counts(texts).T))
     chars, words = counts["chars"], counts["words"]
-    links = np.array([b.link_chars for b in blocks], dtype=np.int64)
     columns = [
         np.log1p(words),
         np.log1p(chars),
@@ -465,6 +464,7 @@ def _cue_hits(texts: list[str], eligible: np.ndarray, pattern: re.Pattern) -> np
     return hit
 
 
+_CUE_INDEX = {name: i for i, name in enumerate(TEXT_CUES)}
 _CUE_LIMITS = np.array([CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS) for name in TEXT_CUES])
 _LONGEST_CUE_TEXT = int(_CUE_LIMITS.max())  # longer texts match no cue: not scanned
 
@@ -506,9 +506,8 @@ def _scanned_cues(texts: list[str]) -> np.ndarray | None:
     return (hit & (lengths[:, None] < _CUE_LIMITS)).astype(np.float32)
 
 
-def _cues(blocks: list[Block]) -> np.ndarray:
-    """Per block, which TEXT_CUES its text matches (case-insensitive, short texts only)."""
-    texts = [b.text for b in blocks]
+def _cues(texts: list[str]) -> np.ndarray:
+    """Per text, which TEXT_CUES it matches (case-insensitive, short texts only)."""
     scanned = _scanned_cues(texts)
     return scanned if scanned is not None else _searched_cues(texts)
 
@@ -550,16 +549,33 @@ def _cues_one_by_one(texts: list[str]) -> np.ndarray:
     return rows
 
 
-def _one_hot(values: list[str], vocabulary: tuple[str, ...], other: bool) -> np.ndarray:
-    """A 1 in each value's column of ``vocabulary`` (values outside it in a last column
-    of their own if ``other``, else in none)."""
-    index = {v: i for i, v in enumerate(vocabulary)}
-    missing = len(vocabulary) if other else -1
-    columns = np.array([index.get(value, missing) for value in values], dtype=np.int64)
-    out = np.zeros((len(values), len(vocabulary) + other), dtype=np.float32)
+def _one_hot(columns: np.ndarray, width: int) -> np.ndarray:
+    """(rows, width) float32: a 1 in each row's column, none where the column is -1."""
+    out = np.zeros((len(columns), width), dtype=np.float32)
     rows = np.flatnonzero(columns >= 0)
     out[rows, columns[rows]] = 1.0
     return out
+
+
+# _block_table's columns: per block, its owner, the index of its kind in KINDS (-1 for
+# none), its level, its link characters and the index of its owner's tag in OWNER_TAGS
+# (len(OWNER_TAGS), the tag.other column, for the rest).
+_OWNER, _KIND, _LEVEL, _LINK_CHARS, _TAG = range(5)
+_KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+_OWNER_TAG_INDEX = {tag: i for i, tag in enumerate(OWNER_TAGS)}
+
+
+def _block_table(blocks: list[Block], tags: list[str]) -> tuple[np.ndarray, list[str]]:
+    """(blocks, 5) int64 of the _OWNER ... _TAG columns, and the blocks' texts: the
+    Block records read once (in C, where _frames is built). ``tags``: Frames.tags."""
+    table = np.empty((len(blocks), 5), dtype=np.int64)
+    other = len(OWNER_TAGS)
+    if _frames is not None:
+        texts = _frames.block_table(blocks, _KIND_INDEX, tags, _OWNER_TAG_INDEX, other, table)
+        return table, texts
+    table[:] = [(b.owner, _KIND_INDEX.get(b.kind, -1), b.level, b.link_chars,
+                 _OWNER_TAG_INDEX.get(tags[b.owner], other)) for b in blocks]
+    return table, [b.text for b in blocks]
 
 
 def _offset_slices(offset: int) -> tuple[slice, slice]:
@@ -635,15 +651,15 @@ def _containers(page_chains: tuple[np.ndarray, np.ndarray, np.ndarray], n_frames
     return out, ids
 
 
-def _box_cues(cues: np.ndarray, containers: np.ndarray) -> np.ndarray:
-    """Per block and BOX_CUES cue: 1 when any block in its nearest container has it."""
-    _, inverse = np.unique(containers, return_inverse=True)
+def _box_cues(cues: np.ndarray, containers: np.ndarray, n_frames: int) -> np.ndarray:
+    """Per block and BOX_CUES cue: 1 when any block in its nearest container has it.
+
+    ``containers``: each block's nearest container, a frame index below ``n_frames``."""
     out = np.zeros((len(cues), len(BOX_CUES)), dtype=np.float32)
     for j, name in enumerate(BOX_CUES):
-        column = cues[:, list(TEXT_CUES).index(name)]
-        hit = np.zeros(inverse.max() + 1, dtype=np.float32)
-        np.maximum.at(hit, inverse, column)
-        out[:, j] = hit[inverse]
+        hit = np.zeros(n_frames, dtype=bool)
+        hit[containers[cues[:, _CUE_INDEX[name]] > 0]] = True
+        out[:, j] = hit[containers]
     return out
 
 
@@ -675,44 +691,45 @@ def _groups(sibling_ids: np.ndarray, style_ids: np.ndarray, ancestors: np.ndarra
     """
     n = len(ancestors)
     alone = -1 - np.arange(n)  # negative ids: one group per block
-    columns = []
-    for key in GROUP_KEYS:
+    out = np.empty((n, len(GROUP_KEYS)), dtype=np.int64)
+    for j, key in enumerate(GROUP_KEYS):
         family, level = key.split(".")
         frame = ancestors[:, int(level)]
         ids = sibling_ids if family == "sib" else style_ids
-        columns.append(np.where(frame >= 0, ids[np.maximum(frame, 0)], alone))
-    return np.column_stack(columns)
+        out[:, j] = np.where(frame >= 0, ids[np.maximum(frame, 0)], alone)
+    return out
 
 
-def _title(blocks: list[Block], title: str, block_words: np.ndarray) -> np.ndarray:
+def _title(texts: list[str], title: str, block_words: np.ndarray) -> np.ndarray:
     """title.* columns: the block's share of title words; whether the title's heading
     was found; the signed log distance in blocks from it (0 when not found).
 
-    ``block_words``: each block's Block.words. The title's heading is the first block
-    with the highest score, at least TITLE_MATCH: the smaller of its share of title
-    words and the share of the title's words it holds."""
-    out = np.zeros((len(blocks), 3), dtype=np.float32)
+    ``texts`` and ``block_words``: each block's text and Block.words. The title's
+    heading is the first block with the highest score, at least TITLE_MATCH: the
+    smaller of its share of title words and the share of the title's words it holds."""
+    out = np.zeros((len(texts), 3), dtype=np.float32)
     title_words = sorted(set(WORD.findall(title.lower())))
     if not title_words:
         return out
     short = np.flatnonzero(block_words <= TITLE_MAX_WORDS)
-    overlap = word_overlap([blocks[i].text for i in short.tolist()], title_words)
+    overlap = word_overlap([texts[i] for i in short.tolist()], title_words)
     words, found, distinct = overlap.T.astype(np.float64)
     hits = found > 0  # the others: share and score 0, never the title's heading
     share = np.divide(found, words, out=np.zeros(len(short)), where=hits)
     out[short, 0] = share
     score = np.minimum(share, distinct / len(title_words))
     if len(score) and score.max() >= TITLE_MATCH:
-        offset = np.arange(len(blocks)) - short[np.argmax(score)]
+        offset = np.arange(len(texts)) - short[np.argmax(score)]
         out[:, 1] = 1.0
         out[:, 2] = np.sign(offset) * np.log1p(np.abs(offset))
     return out
 
 
-def _duplicates(blocks: list[Block]) -> np.ndarray:
+def _duplicates(texts: list[str]) -> np.ndarray:
     """log(1 + other blocks with exactly the same text)."""
-    counts = Counter(b.text for b in blocks)
-    return np.log1p(np.array([counts[b.text] - 1 for b in blocks], dtype=np.float32))
+    counts = Counter(texts)
+    return np.log1p(np.fromiter(map(counts.__getitem__, texts), dtype=np.float32,
+                                count=len(texts)) - 1)
 
 
 def _page_shape(words: np.ndarray, link_density: np.ndarray, heading: np.ndarray,
@@ -724,7 +741,7 @@ def _page_shape(words: np.ndarray, link_density: np.ndarray, heading: np.ndarray
     return [
         float(words[repeated].sum() / total),
         float(words[comment > 0].sum() / total),
-        float((link_density > 0.5).mean()),
+        np.count_nonzero(link_density > 0.5) / len(words),
         float(np.log1p(heading.sum())),
         float(np.log1p(price.sum())),
     ]
@@ -744,17 +761,18 @@ def featurize(page: Page) -> Features:
                         np.zeros(0), np.zeros((0, CONTAINER_LEVELS), dtype=np.int64),
                         none, none, np.zeros((0, len(GROUP_KEYS)), dtype=np.int64),
                         (none, none, none))
-    owners = np.array([b.owner for b in blocks], dtype=np.int64)
+    table, texts = _block_table(blocks, frames.tags)
+    owners = table[:, _OWNER].copy()
     frame_parents = np.array(frames.parents, dtype=np.int64)
     sibling_ids, style_ids, styles = signature_ids(frames, frame_parents)
     cls_self, anc, contexts, frame_depth = _word_masks(frame_parents, blocks, style_ids, styles)
 
-    text, block_words = _text_stats(blocks)
+    text, block_words = _text_stats(texts, table[:, _LINK_CHARS])
     log_words = text[:, 0]
     link_density = text[:, 2]
     words = np.expm1(log_words).astype(np.float64)
     link_words = words * link_density
-    kind = _one_hot([b.kind for b in blocks], KINDS, other=False)
+    kind = _one_hot(table[:, _KIND], len(KINDS))
     heading = kind[:, KINDS.index("heading")]
     parents = frame_parents[owners]
     depth = frame_depth[owners].astype(np.float32)
@@ -767,21 +785,21 @@ def featurize(page: Page) -> Features:
     page_chains = chains(owners, frame_parents, frame_depth)
     boxes, container_ids = _containers(page_chains, len(frame_parents), ancestors, words,
                                        link_words)
-    cues = _cues(blocks)
+    cues = _cues(texts)
     repeats = _repeats(sibling_ids, ancestors)
     comment = anc[:, [CLASS_WORDS.index(w) for w in ("comment", "reply")]].max(axis=1)
     page_row = [np.log1p(total_words), np.log1p(n), link_words.sum() / total_words]
     page_row += _page_types(page.types)
     page_row += _page_shape(words, link_density, heading, repeats, comment,
-                            cues[:, list(TEXT_CUES).index("price")])
+                            cues[:, _CUE_INDEX["price"]])
 
     matrix = np.concatenate([
         text,
         cues,
         kind,
         kind[:, [KINDS.index("heading"), KINDS.index("item")]]  # heading level, list depth
-        * np.array([b.level for b in blocks], dtype=np.float32)[:, None],
-        _one_hot([frames.tags[b.owner] for b in blocks], tuple(OWNER_TAGS), other=True),
+        * table[:, _LEVEL, None].astype(np.float32),
+        _one_hot(table[:, _TAG], len(OWNER_TAGS) + 1),
         contexts,
         cls_self,
         anc,
@@ -790,11 +808,11 @@ def featurize(page: Page) -> Features:
         ]),
         neighbours,
         boxes,
-        _box_cues(cues, container_ids[:, 0]),
+        _box_cues(cues, container_ids[:, 0], len(frame_parents)),
         repeats,
         np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
-        _title(blocks, page.title, block_words),
-        _duplicates(blocks)[:, None],
+        _title(texts, page.title, block_words),
+        _duplicates(texts)[:, None],
     ], axis=1, dtype=np.float32)  # each part cast once, no float64 matrix between
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
     return Features(matrix, words, container_ids, owners, frame_parents,
