@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from dechaff import blocks
+from dechaff import page as page_module
 from dechaff.page import parse_tree
 
 from .conftest import LABELED, OLD_LAYOUTS, WCXB, needs_dataset
@@ -172,3 +173,108 @@ def test_both_walks_agree_on_real_pages():
         root = parse_tree(html)
         if root is not None:
             assert c_walk(root) == python_walk(root)
+
+
+# --- the page facts' elements (_blockwalk.facts, page._fact_elements) ---
+
+def python_facts(root):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(page_module, "_blockwalk", None)
+        return page_module._fact_elements(root)
+
+
+def c_facts(root):
+    found = walk.facts(root, page_module._FACT_TAGS, page_module._FACT_ATTRIBUTES,
+                       page_module._JSON_LD)
+    assert found is not None, "the C walk declined a page it should read"
+    return found
+
+
+FACTS_PAGE = (
+    "<html><head><meta charset=utf-8><meta property='og:title' content=' The  Title '>"
+    "<link rel=canonical href='https://example.org/a'><link rel=stylesheet href=s.css>"
+    "<script>var x = '<p>';</script>"
+    "<script type=application/ld+json>{\"@type\": \"NewsArticle\"}</script></head>"
+    "<body><p>text<meta name=twitter:title content=T2></p><div><div>"
+    "<script type=application/ld+json></script></div></div></body></html>"
+)
+
+
+def test_facts_of_a_page_read_by_eye():
+    assert c_facts(parse_tree(FACTS_PAGE)) == [
+        ("meta", {}, ""),  # charset is not one of the attributes read
+        ("meta", {"property": "og:title", "content": " The  Title "}, ""),
+        ("link", {"rel": "canonical", "href": "https://example.org/a"}, ""),
+        ("link", {"rel": "stylesheet", "href": "s.css"}, ""),
+        ("script", {}, ""),  # not JSON-LD: its text is not read
+        ("script", {"type": "application/ld+json"}, '{"@type": "NewsArticle"}'),
+        ("meta", {"name": "twitter:title", "content": "T2"}, ""),
+        ("script", {"type": "application/ld+json"}, ""),  # empty: "" as for None
+    ]
+    assert c_facts(parse_tree(FACTS_PAGE)) == python_facts(parse_tree(FACTS_PAGE))
+
+
+def test_page_facts_come_out_the_same_from_c_and_python():
+    root = parse_tree(FACTS_PAGE)
+    elements = c_facts(root)
+    assert page_module.page_title(root, elements) == "The Title"
+    assert page_module.page_url(root, elements) == "https://example.org/a"
+    assert page_module.page_types(root, elements) == {"newsarticle"}
+    python = python_facts(root)
+    assert (page_module.page_title(root, python), page_module.page_url(root, python),
+            page_module.page_types(root, python)) == ("The Title", "https://example.org/a",
+                                                      {"newsarticle"})
+
+
+@pytest.mark.parametrize("build", ["namespace", "attribute namespace"])
+def test_facts_the_c_walk_does_not_expect_go_to_python(build):
+    root = etree.Element("html")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "meta", {"property": "og:type", "content": "article"})
+    if build == "namespace":
+        etree.SubElement(head, "{urn:x}meta", {"property": "og:url", "content": "u"})
+    else:
+        etree.SubElement(head, "meta", {"{urn:x}property": "og:url", "content": "u"})
+    assert walk.facts(root, page_module._FACT_TAGS, page_module._FACT_ATTRIBUTES,
+                      page_module._JSON_LD) is None
+    assert page_module._fact_elements(root) == python_facts(root)
+    assert page_module.page_types(root) == {"og:article"}
+
+
+def test_facts_refuse_bad_arguments():
+    root = parse_tree(FACTS_PAGE)
+    with pytest.raises(TypeError, match="text_if"):
+        walk.facts(root, ("meta",), ("content",), ("type",))
+    with pytest.raises(TypeError, match="must be str"):
+        walk.facts(root, ("meta", 1), ("content",), ("type", "x"))
+    with pytest.raises(ValueError, match="at most"):
+        walk.facts(root, ("meta",) * 17, ("content",), ("type", "x"))
+
+
+_FACT_MARKUP = ["<meta property=og:type content=article>", "<meta name=twitter:title content=x>",
+                "<link rel=canonical href=/a>", "<link href=/b>", "<script>if (a<b) f()</script>",
+                "<script type=application/ld+json>{\"@type\": [\"Product\"]}</script>",
+                "<script type=application/ld+json><![CDATA[x]]></script>", "<p>t</p>",
+                "<div>", "</div>", "<meta content=é property='og:title'>", "text &amp; more"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_FACT_MARKUP), max_size=12))
+def test_random_pages_give_the_same_facts(parts):
+    root = parse_tree(f"<html><head>{''.join(parts[:3])}</head><body>{''.join(parts[3:])}"
+                      "</body></html>")
+    assert c_facts(root) == python_facts(root)
+
+
+def test_both_fact_readers_agree_on_the_projects_labeled_pages():
+    for html in _real_pages(LABELED, 100) + _real_pages(OLD_LAYOUTS, 100):
+        root = parse_tree(html)
+        assert c_facts(root) == python_facts(root)
+
+
+@needs_dataset
+def test_both_fact_readers_agree_on_real_pages():
+    for html in _real_pages(WCXB, 150):
+        root = parse_tree(html)
+        if root is not None:
+            assert c_facts(root) == python_facts(root)

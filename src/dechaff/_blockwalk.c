@@ -7,6 +7,15 @@
  * text (white space collapsed as str.split does it, letters as str.isalnum sees them)
  * uses CPython's own character tables, so the texts are equal to the Python walk's.
  *
+ * facts(root, tags, attributes, text_if) returns, for each element under `root`
+ * (itself included) whose tag is one of `tags`, in document order (as
+ * root.iter(*tags)), a tuple (tag, {attribute: value} of those of `attributes` it
+ * has, text): the text is lxml's element.text ("" for None) where the element's
+ * attribute text_if[0] is text_if[1], else "" unread (a page's scripts can hold
+ * megabytes). It is what page.py reads the title, URL and page types from, without
+ * lxml's iterator and a proxy per element. None where the page needs the Python
+ * version (a namespace, an attribute of several parts, bytes that are not UTF-8).
+ *
  * The walk reads the tree lxml parsed through lxml's public object layout (an
  * _Element holds its libxml2 node, see lxml/includes/etreepublic.pxd) and libxml2's
  * public node records (libxml/tree.h), declared below, so building this needs neither
@@ -933,6 +942,188 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ---- the page facts' elements (facts) ---- */
+
+#define MAX_FACT_NAMES 16
+#define NODE_XINCLUDE_START 19
+#define NODE_XINCLUDE_END 20
+
+/* Up to MAX_FACT_NAMES str of a tuple as UTF-8 (borrowed from the str); -1 with an error. */
+static int fact_names(PyObject *tuple, const char **names, Py_ssize_t *count) {
+    *count = PyTuple_GET_SIZE(tuple);
+    if (*count > MAX_FACT_NAMES) {
+        PyErr_Format(PyExc_ValueError, "facts: at most %d tags and attributes", MAX_FACT_NAMES);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < *count; i++) {
+        PyObject *name = PyTuple_GET_ITEM(tuple, i);
+        names[i] = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+        if (!names[i]) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "facts: tags and attributes must be str");
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* UTF-8 bytes as str; NULL, with *fallback set and no error, if they are not UTF-8. */
+static PyObject *fact_str(const unsigned char *bytes, Py_ssize_t size, int *fallback) {
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)bytes, size, NULL);
+    if (!text && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        *fallback = 1;
+    }
+    return text;
+}
+
+/* The element's wanted attributes as a dict; NULL with *fallback set (no error) where
+   an attribute is not one text child, or has a namespace. */
+static PyObject *fact_attributes(const XmlNode *node, PyObject *names, const char **utf8,
+                                 Py_ssize_t n_names, int *fallback) {
+    PyObject *found = PyDict_New();
+    int seen[MAX_FACT_NAMES] = {0};  /* each name's first attribute only, as get() */
+    for (const XmlAttr *a = node->properties; found && a; a = a->next) {
+        if (a->ns) {
+            *fallback = 1;
+            Py_CLEAR(found);
+            break;
+        }
+        for (Py_ssize_t k = 0; k < n_names; k++) {
+            if (seen[k] || strcmp((const char *)a->name, utf8[k]) != 0) {
+                continue;
+            }
+            seen[k] = 1;
+            const XmlNode *child = a->children;
+            if (child && (child->next || (child->type != NODE_TEXT && child->type != NODE_CDATA))) {
+                *fallback = 1;
+                Py_CLEAR(found);
+                break;
+            }
+            const unsigned char *raw = child && child->content ? child->content
+                                                               : (const unsigned char *)"";
+            PyObject *value = fact_str(raw, (Py_ssize_t)strlen((const char *)raw), fallback);
+            if (!value || PyDict_SetItem(found, PyTuple_GET_ITEM(names, k), value) < 0) {
+                Py_XDECREF(value);
+                Py_CLEAR(found);
+                break;
+            }
+            Py_DECREF(value);
+        }
+    }
+    return found;
+}
+
+/* lxml's element.text: the text and CDATA children before the first other child,
+   joined ("" for none). NULL with *fallback set for an XInclude marker among them. */
+static PyObject *fact_text(const XmlNode *node, int *fallback) {
+    Bytes joined = {0};
+    PyObject *text = NULL;
+    const XmlNode *child = node->children;
+    for (; child && (child->type == NODE_TEXT || child->type == NODE_CDATA); child = child->next) {
+        const char *content = child->content ? (const char *)child->content : "";
+        if (bytes_add(&joined, content, (Py_ssize_t)strlen(content)) < 0) {
+            goto done;
+        }
+    }
+    if (child && (child->type == NODE_XINCLUDE_START || child->type == NODE_XINCLUDE_END)) {
+        *fallback = 1;
+        goto done;
+    }
+    text = fact_str((const unsigned char *)(joined.bytes ? joined.bytes : ""), joined.len,
+                    fallback);
+done:
+    PyMem_Free(joined.bytes);
+    return text;
+}
+
+/* Is attributes[key] equal to value (both str)? -1 with an error if it cannot say. */
+static int has_value(PyObject *attributes, PyObject *key, PyObject *value) {
+    PyObject *found = PyDict_GetItemWithError(attributes, key);  /* borrowed */
+    if (!found) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    return PyUnicode_Compare(found, value) == 0 ? 1 : (PyErr_Occurred() ? -1 : 0);
+}
+
+/* The (tag, attributes, text) tuple of one wanted element, appended to `out`; the
+   text read only where attribute text_if[0] is text_if[1]. */
+static int add_fact(PyObject *out, const XmlNode *node, PyObject *tag, PyObject *names,
+                    const char **utf8, Py_ssize_t n_names, PyObject *text_if, int *fallback) {
+    PyObject *attributes = fact_attributes(node, names, utf8, n_names, fallback);
+    int wanted = attributes ? has_value(attributes, PyTuple_GET_ITEM(text_if, 0),
+                                        PyTuple_GET_ITEM(text_if, 1)) : -1;
+    PyObject *text = wanted < 0 ? NULL : wanted ? fact_text(node, fallback)
+                                                : PyUnicode_New(0, 0);
+    PyObject *fact = text ? PyTuple_Pack(3, tag, attributes, text) : NULL;
+    int status = fact ? PyList_Append(out, fact) : -1;
+    Py_XDECREF(attributes);
+    Py_XDECREF(text);
+    Py_XDECREF(fact);
+    return status;
+}
+
+static PyObject *facts(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *root, *tags, *names, *text_if;
+    if (!PyArg_ParseTuple(args, "OO!O!O!:facts", &root, &PyTuple_Type, &tags, &PyTuple_Type,
+                          &names, &PyTuple_Type, &text_if)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(text_if) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(text_if, 0))
+        || !PyUnicode_Check(PyTuple_GET_ITEM(text_if, 1))) {
+        PyErr_SetString(PyExc_TypeError, "facts: text_if must be (attribute, value), two str");
+        return NULL;
+    }
+    const char *tag_utf8[MAX_FACT_NAMES], *name_utf8[MAX_FACT_NAMES];
+    Py_ssize_t n_tags, n_names;
+    if (fact_names(tags, tag_utf8, &n_tags) < 0 || fact_names(names, name_utf8, &n_names) < 0) {
+        return NULL;
+    }
+    /* The caller passes only lxml elements (page._facts checks). */
+    XmlNode *top = ((LxmlElement *)root)->node;
+    if (!top || top->type != NODE_ELEMENT) {
+        Py_RETURN_NONE;
+    }
+    PyObject *out = PyList_New(0);
+    int fallback = 0;
+    XmlNode *node = top;
+    while (out && node) {
+        if (node->type == NODE_ELEMENT) {
+            if (node->ns) {
+                fallback = 1;
+                break;
+            }
+            for (Py_ssize_t t = 0; t < n_tags; t++) {
+                if (strcmp((const char *)node->name, tag_utf8[t]) == 0) {
+                    if (add_fact(out, node, PyTuple_GET_ITEM(tags, t), names, name_utf8,
+                                 n_names, text_if, &fallback) < 0) {
+                        Py_CLEAR(out);
+                    }
+                    break;
+                }
+            }
+            if (out && node->children) {  /* only elements are descended into */
+                node = node->children;
+                continue;
+            }
+        }
+        while (node != top && !node->next) {
+            node = node->parent;
+        }
+        node = node == top ? NULL : node->next;
+    }
+    if (fallback) {
+        Py_XDECREF(out);
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(block_type, tag_flags, kinds, word_attributes, marker, marks, "
@@ -940,6 +1131,10 @@ static PyMethodDef methods[] = {
     {"walk", walk, METH_VARARGS,
      "walk(root, max_blocks) -> (blocks, tags, parents, attrs), or None where the page "
      "needs the Python walk."},
+    {"facts", facts, METH_VARARGS,
+     "facts(root, tags, attributes, text_if) -> list of (tag, {attribute: value}, text) "
+     "of the elements with those tags, in document order; None where Python must read "
+     "them."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -12,6 +12,11 @@ from lxml import etree
 from .blocks import MAX_BLOCKS, Block, Frames, blockify
 from .decode import PageTooLarge, decode_html, gunzip_if_needed
 
+try:  # the facts' elements found in C (see _blockwalk.c), where it is built
+    from . import _blockwalk
+except ImportError:  # pragma: no cover - a source checkout without a compiler
+    _blockwalk = None
+
 # Signatures of common binary formats that are sometimes served or saved as pages.
 BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"RIFF",
                 b"\x00\x00\x01\x00", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf")
@@ -112,34 +117,52 @@ def _first_of(values) -> str | None:
     return None
 
 
-# The elements the page facts are read from: one pass over the tree finds them all.
+# The elements the page facts are read from, and the attributes read from them: one
+# pass over the tree finds them all.
 _FACT_TAGS = ("meta", "link", "script")
+_FACT_ATTRIBUTES = ("property", "name", "content", "rel", "href", "type")
+_JSON_LD = ("type", "application/ld+json")  # the only elements whose text is read
+
+# A fact element: (tag, {attribute: value} of the _FACT_ATTRIBUTES it has, text). The
+# text is a JSON-LD script's (lxml's element.text, "" for None), "" for the others.
+Fact = tuple[str, dict[str, str], str]
 
 
-def _fact_elements(root) -> list:
-    """The <meta>, <link> and <script> elements in document order (as ``//meta``... does)."""
-    return list(root.iter(*_FACT_TAGS))
+def _fact_elements(root) -> list[Fact]:
+    """The <meta>, <link> and <script> elements in document order (as ``//meta``...
+    does), as Facts: in C where it is built, else through lxml's proxies."""
+    if _blockwalk is not None and isinstance(root, etree._Element):
+        found = _blockwalk.facts(root, _FACT_TAGS, _FACT_ATTRIBUTES, _JSON_LD)
+        if found is not None:
+            return found
+    facts = []
+    for element in root.iter(*_FACT_TAGS):
+        attrs = {name: value for name in _FACT_ATTRIBUTES
+                 if (value := element.get(name)) is not None}
+        json_ld = attrs.get(_JSON_LD[0]) == _JSON_LD[1]
+        facts.append((element.tag, attrs, (element.text or "") if json_ld else ""))
+    return facts
 
 
-def _meta_contents(elements: list, prop: str) -> list[str]:
+def _meta_contents(elements: list[Fact], prop: str) -> list[str]:
     """``//meta[@property=prop]/@content``, from _fact_elements."""
-    return [e.get("content") for e in elements
-            if e.tag == "meta" and e.get("property") == prop and e.get("content") is not None]
+    return [attrs["content"] for tag, attrs, _ in elements
+            if tag == "meta" and attrs.get("property") == prop and "content" in attrs]
 
 
 _string = etree.XPath("string()")  # an element's text, all of it (text_content())
 
 
-def page_title(root, elements: list | None = None) -> str:
+def page_title(root, elements: list[Fact] | None = None) -> str:
     """The page's title: og:title, else the first <h1>, else <title> minus a site suffix.
 
     ``elements``: _fact_elements(root), if the caller has them."""
     if elements is None:
         elements = _fact_elements(root)
-    title = _first_of(e.get("content") for e in elements
-                      if e.tag == "meta" and (e.get("property") == "og:title"
-                                              or e.get("name") == "twitter:title")
-                      and e.get("content") is not None)
+    title = _first_of(attrs["content"] for tag, attrs, _ in elements
+                      if tag == "meta" and (attrs.get("property") == "og:title"
+                                            or attrs.get("name") == "twitter:title")
+                      and "content" in attrs)
     if title:
         return title
     for heading in root.iter("h1"):
@@ -150,20 +173,20 @@ def page_title(root, elements: list | None = None) -> str:
     return _TITLE_SUFFIX.sub("", title)
 
 
-def page_url(root, elements: list | None = None) -> str | None:
+def page_url(root, elements: list[Fact] | None = None) -> str | None:
     """The canonical link's href or og:url, whichever comes first in the page."""
     if elements is None:
         elements = _fact_elements(root)
     return _first_of(_url_candidates(elements))
 
 
-def _url_candidates(elements: list) -> Iterator[str]:
+def _url_candidates(elements: list[Fact]) -> Iterator[str]:
     """``//link[@rel='canonical']/@href | //meta[@property='og:url']/@content``."""
-    for e in elements:
-        if e.tag == "link" and e.get("rel") == "canonical":
-            value = e.get("href")
-        elif e.tag == "meta" and e.get("property") == "og:url":
-            value = e.get("content")
+    for tag, attrs, _ in elements:
+        if tag == "link" and attrs.get("rel") == "canonical":
+            value = attrs.get("href")
+        elif tag == "meta" and attrs.get("property") == "og:url":
+            value = attrs.get("content")
         else:
             continue
         if value is not None:
@@ -188,16 +211,15 @@ def _json_ld_types(data, depth: int = 0) -> set[str]:
     return found
 
 
-def page_types(root, elements: list | None = None) -> frozenset[str]:
+def page_types(root, elements: list[Fact] | None = None) -> frozenset[str]:
     """Lower-cased og:type and JSON-LD @type values: what the page says it is."""
     if elements is None:
         elements = _fact_elements(root)
     types = {f"og:{v.strip().lower()}" for v in _meta_contents(elements, "og:type")}
     budget = MAX_JSON_LD_CHARS
-    scripts = (e for e in elements
-               if e.tag == "script" and e.get("type") == "application/ld+json")
-    for script in scripts:
-        text = script.text or ""
+    scripts = (text for tag, attrs, text in elements
+               if tag == "script" and attrs.get("type") == "application/ld+json")
+    for text in scripts:
         budget -= len(text)
         if budget < 0:
             break
