@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from dechaff import features as features_module
 from dechaff.dfa import compile_patterns
 from dechaff.features import (
+    _CUE_LIMITS,
     TEXT_CUES,
     _cues,
     _cues_one_by_one,
@@ -144,18 +145,24 @@ def test_without_the_c_scan_the_cues_come_from_re(monkeypatch):
 @needs_c
 def test_bad_automata_and_outputs_are_value_errors():
     packed, unsafe = _packed_cues()
-    out = np.zeros(1, dtype=np.uint64)
+    limits = _CUE_LIMITS
+    out = np.zeros((1, len(limits)), dtype=np.float32)
     with pytest.raises(ValueError):
-        _textscan.scan_cues(["x"], packed[:-4], unsafe, 400, out)
+        _textscan.scan_cues(["x"], packed[:-4], unsafe, limits, out)
     states, _, named = np.frombuffer(packed[:12], dtype="=i4")
     first_transition = 28 + 4 * (128 + 2 * named)  # the layout of features._packed_cues
     broken = bytearray(packed)
     broken[first_transition:first_transition + 4] = np.int32(states).tobytes()  # no such state
     with pytest.raises(ValueError):
-        _textscan.scan_cues(["x"], bytes(broken), unsafe, 400, out)
-    with pytest.raises(ValueError):
-        _textscan.scan_cues(["x"], packed, unsafe, 400, np.zeros(1, dtype=np.int32))
-    with pytest.raises(ValueError):
-        _textscan.scan_cues(["x", "y"], packed, unsafe, 400, out)
+        _textscan.scan_cues(["x"], bytes(broken), unsafe, limits, out)
+    with pytest.raises(ValueError, match="out float32"):
+        _textscan.scan_cues(["x"], packed, unsafe, limits, out.astype(np.float64))
+    with pytest.raises(ValueError, match="out float32"):
+        _textscan.scan_cues(["x", "y"], packed, unsafe, limits, out)
+    with pytest.raises(ValueError, match="limits must be int64"):
+        _textscan.scan_cues(["x"], packed, unsafe, limits.astype(np.int32), out)
+    with pytest.raises(ValueError, match="at most 32"):
+        _textscan.scan_cues(["x"], packed, unsafe, np.full(33, 400),
+                            np.zeros((1, 33), dtype=np.float32))
     with pytest.raises(TypeError):
-        _textscan.scan_cues([b"x"], packed, unsafe, 400, out)
+        _textscan.scan_cues([b"x"], packed, unsafe, limits, out)

@@ -87,19 +87,40 @@ def test_a_long_value_is_read_in_full():
     assert "footer" in words(features._style_bits([("div", value)])[0])
 
 
-@pytest.mark.parametrize(("values", "stems", "out", "error"), [
-    (["a"], [(b"a", 0, 0)], np.zeros((1, 1), np.uint64), ValueError),  # one-byte stem
-    (["a"], [(b"ab", 64, 0)], np.zeros((1, 1), np.uint64), ValueError),  # bit past out
-    (["a"], [(b"ab", 0, 9)], np.zeros((1, 1), np.uint64), ValueError),  # unknown mode
-    (["a"], [(b"\xe9t\xe9", 0, 0)], np.zeros((1, 1), np.uint64), ValueError),  # not ASCII
-    (["a"], [("ab", 0, 0)], np.zeros((1, 1), np.uint64), ValueError),  # str, not bytes
-    (["a"], [(b"ab", 0, 0)], np.zeros((1, 1), np.int64), ValueError),  # signed out
-    (["a", "b"], [(b"ab", 0, 0)], np.zeros((1, 1), np.uint64), ValueError),  # rows
-    ([b"a"], [(b"ab", 0, 0)], np.zeros((1, 1), np.uint64), TypeError),  # bytes value
+@pytest.mark.parametrize(("stems", "error"), [
+    ([(b"a", 0, 0)], "two bytes or more"),  # one-byte stem
+    ([(b"ab", 64, 0)], "below bits"),  # a bit past the row
+    ([(b"ab", 0, 9)], "mode known"),  # unknown mode
+    ([(b"\xe9t\xe9", 0, 0)], "ASCII"),  # not ASCII
+    ([("ab", 0, 0)], "bytes, bit, mode"),  # str, not bytes
 ])
-def test_bad_arguments_are_clear_errors(values, stems, out, error):
+def test_bad_stems_are_clear_errors(stems, error):
+    with pytest.raises(ValueError, match=error):
+        textscan.compile_stems(stems, 64)
+
+
+@pytest.mark.parametrize(("values", "compiled", "out", "error"), [
+    (["a"], "stems", np.zeros((1, 1), np.int64), ValueError),  # signed out
+    (["a", "b"], "stems", np.zeros((1, 1), np.uint64), ValueError),  # rows
+    (["a"], "wide", np.zeros((1, 1), np.uint64), ValueError),  # no room for bit 64
+    ([b"a"], "stems", np.zeros((1, 1), np.uint64), TypeError),  # bytes value
+    (["a"], "not compiled", np.zeros((1, 1), np.uint64), (TypeError, ValueError)),
+])
+def test_bad_arguments_are_clear_errors(values, compiled, out, error):
+    compiled = {"stems": textscan.compile_stems([(b"ab", 0, 0)], 64),
+                "wide": textscan.compile_stems([(b"ab", 64, 0)], 128),
+                "not compiled": [(b"ab", 0, 0)]}[compiled]
     with pytest.raises(error):
-        textscan.stem_bits(values, stems, out)
+        textscan.stem_bits(values, compiled, out)
+
+
+def test_compiled_stems_outlive_the_list_they_came_from():
+    stems = [(b"nav" + b"x" * i, i, 2) for i in range(40)]
+    compiled = textscan.compile_stems(stems, 64)
+    del stems[:]  # the compiled stems hold their own references to the bytes
+    out = np.zeros((1, 1), np.uint64)
+    textscan.stem_bits(["navxxx"], compiled, out)
+    assert int(out[0, 0]) == 0b1111  # navx..navxxx: token holds stems 0-3
 
 
 # Characters each count is about: white space of several kinds, sentence marks and

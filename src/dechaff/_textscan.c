@@ -8,13 +8,16 @@
  * text and ORs into out[i] (uint64) bit k for each needle k that text i holds. One
  * pass over the haystack for all the needles, and no match spans two texts.
  *
- * stem_bits(values, stems, out): which stems each value holds, as bits (features'
- * class words, see features._style_bits). `stems` is a list of (stem, bit, mode),
- * stem two or more ASCII bytes; mode TOKEN_EXACT, TOKEN_PREFIX or TOKEN_INNER compares
- * it with the value's tokens (runs of ASCII letters and digits, also split where a
- * lower-case letter meets an upper-case one, lower-cased), VALUE_INNER looks for it
- * anywhere in the lower-cased value. out (uint64, one row of words per value) gets the
- * stem's bit OR'ed in where it matches.
+ * compile_stems(stems, bits) -> capsule: the stems as stem_bits reads them, worked
+ * out once. `stems` is a list of (stem, bit, mode), stem two or more ASCII bytes, bit
+ * below `bits`; mode TOKEN_EXACT, TOKEN_PREFIX or TOKEN_INNER compares it with a
+ * value's tokens (runs of ASCII letters and digits, also split where a lower-case
+ * letter meets an upper-case one, lower-cased), VALUE_INNER looks for it anywhere in
+ * the lower-cased value.
+ *
+ * stem_bits(values, compiled, out): which stems each value holds, as bits (features'
+ * class words, see features._style_bits). out (uint64, one row of words per value,
+ * room for `bits` bits) gets each stem's bit OR'ed in where it matches.
  *
  * text_counts(texts, out): the character and word counts behind features' text.*
  * columns, one row of TEXT_COUNTS int64 per text (see counts.text_counts).
@@ -24,10 +27,11 @@
  * each a \w+ word), and how many distinct ones of `words` it holds: out (int64) gets
  * one row of those three counts per text (counts.word_overlap, for features._title).
  *
- * scan_cues(texts, automaton, unsafe, max_length, out): which of up to 32 patterns
+ * scan_cues(texts, automaton, unsafe, limits, out): which of up to 32 patterns
  * match each text, by the automaton dfa.py compiles them to (packed by
- * features._packed_cues): out[i] (uint64) gets bit k if pattern k matches text i,
- * lower-cased. Texts of max_length characters or more are not read (out[i] = 0).
+ * features._packed_cues): out[i, k] (float32) is 1 if pattern k matches text i,
+ * lower-cased, and the text is shorter than limits[k] (int64, one per pattern), else
+ * 0. Texts as long as the largest limit or longer are not read.
  * Returns False, leaving the rest of out unset, as soon as a text holds one of the
  * characters of `unsafe` (str) in its own or lower-cased form: re's case-insensitive
  * matching differs from lower-casing there, and the caller searches with re.
@@ -292,18 +296,17 @@ static int build_table(PyObject *list, Py_ssize_t bits, int value, StemTable *ta
         Py_ssize_t len, bit;
         int mode;
         if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "y#ni", &text, &len, &bit, &mode)) {
-            PyErr_SetString(PyExc_ValueError, "stem_bits: stems are (bytes, bit, mode)");
+            PyErr_SetString(PyExc_ValueError, "compile_stems: stems are (bytes, bit, mode)");
             goto fail;
         }
         if (len < 2 || bit < 0 || bit >= bits || mode < 0 || mode >= MODES) {
-            PyErr_SetString(PyExc_ValueError,
-                            "stem_bits: a stem must have two bytes or more, its bit in out, "
-                            "its mode known");
+            PyErr_SetString(PyExc_ValueError, "compile_stems: a stem must have two bytes or "
+                            "more, its bit below bits, its mode known");
             goto fail;
         }
         for (Py_ssize_t k = 0; k < len; k++) {
             if ((unsigned char)text[k] >= 128) {
-                PyErr_SetString(PyExc_ValueError, "stem_bits: stems must be ASCII");
+                PyErr_SetString(PyExc_ValueError, "compile_stems: stems must be ASCII");
                 goto fail;
             }
         }
@@ -413,12 +416,63 @@ static void match_one(const Stems *stems, PyObject *value, char *tokens, char *l
     match_value(&stems->value, lowered, low, row);
 }
 
+/* compile_stems' result: both tables, the bits they need, and the stems' list (as a
+   tuple) that their Stem records point into, held for as long as they are. */
+typedef struct {
+    Stems tables;
+    Py_ssize_t bits;
+    PyObject *held;
+} CompiledStems;
+
+static const char STEMS_CAPSULE[] = "dechaff._textscan.stems";
+
+static void free_stems(PyObject *capsule) {
+    CompiledStems *compiled = PyCapsule_GetPointer(capsule, STEMS_CAPSULE);
+    if (compiled) {
+        PyMem_Free(compiled->tables.token.stems);
+        PyMem_Free(compiled->tables.value.stems);
+        Py_XDECREF(compiled->held);
+        PyMem_Free(compiled);
+    }
+}
+
+static PyObject *compile_stems(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *stems;
+    Py_ssize_t bits;
+    if (!PyArg_ParseTuple(args, "O!n:compile_stems", &PyList_Type, &stems, &bits)) {
+        return NULL;
+    }
+    CompiledStems *compiled = PyMem_Calloc(1, sizeof(CompiledStems));
+    if (!compiled) {
+        return PyErr_NoMemory();
+    }
+    compiled->bits = bits;
+    compiled->held = PyList_AsTuple(stems);  /* the items, and so their bytes, stay */
+    PyObject *capsule = NULL;
+    if (compiled->held && build_table(stems, bits, 0, &compiled->tables.token) == 0
+        && build_table(stems, bits, 1, &compiled->tables.value) == 0) {
+        capsule = PyCapsule_New(compiled, STEMS_CAPSULE, free_stems);
+    }
+    if (!capsule) {
+        PyMem_Free(compiled->tables.token.stems);
+        PyMem_Free(compiled->tables.value.stems);
+        Py_XDECREF(compiled->held);
+        PyMem_Free(compiled);
+    }
+    return capsule;
+}
+
 static PyObject *stem_bits(PyObject *module, PyObject *args) {
     (void)module;
-    PyObject *values, *stems, *out_object;
-    if (!PyArg_ParseTuple(args, "O!O!O:stem_bits", &PyList_Type, &values, &PyList_Type, &stems,
+    PyObject *values, *capsule, *out_object;
+    if (!PyArg_ParseTuple(args, "O!OO:stem_bits", &PyList_Type, &values, &capsule,
                           &out_object)) {
         return NULL;
+    }
+    const CompiledStems *compiled = PyCapsule_GetPointer(capsule, STEMS_CAPSULE);
+    if (!compiled) {
+        return NULL;  /* not compile_stems' capsule: ValueError or TypeError, set */
     }
     Py_buffer out;
     if (PyObject_GetBuffer(out_object, &out,
@@ -426,18 +480,16 @@ static PyObject *stem_bits(PyObject *module, PyObject *args) {
         return NULL;
     }
     PyObject *result = NULL;
-    Stems table = {0};
+    const Stems *table = &compiled->tables;
     char *tokens = NULL, *lowered = NULL;
     Py_ssize_t n = PyList_GET_SIZE(values);
-    if (!is_uint64(&out) || out.ndim != 2 || out.shape[0] != n) {
-        PyErr_SetString(PyExc_ValueError, "stem_bits: out must be uint64, one row per value");
+    if (!is_uint64(&out) || out.ndim != 2 || out.shape[0] != n
+        || 64 * out.shape[1] < compiled->bits) {
+        PyErr_SetString(PyExc_ValueError, "stem_bits: out must be uint64, one row per value, "
+                        "with room for the stems' bits");
         goto done;
     }
     Py_ssize_t width = out.shape[1];
-    if (build_table(stems, 64 * width, 0, &table.token) < 0
-        || build_table(stems, 64 * width, 1, &table.value) < 0) {
-        goto done;
-    }
     Py_ssize_t longest = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *value = PyList_GET_ITEM(values, i);
@@ -457,15 +509,13 @@ static PyObject *stem_bits(PyObject *module, PyObject *args) {
     }
     uint64_t *rows = out.buf;
     for (Py_ssize_t i = 0; i < n; i++) {
-        match_one(&table, PyList_GET_ITEM(values, i), tokens, lowered, rows + i * width);
+        match_one(table, PyList_GET_ITEM(values, i), tokens, lowered, rows + i * width);
     }
     Py_INCREF(Py_None);
     result = Py_None;
 done:
     PyMem_Free(tokens);
     PyMem_Free(lowered);
-    PyMem_Free(table.token.stems);
-    PyMem_Free(table.value.stems);
     PyBuffer_Release(&out);
     return result;
 }
@@ -836,11 +886,10 @@ static int64_t scan_one(const CueTable *t, PyObject *unsafe, PyObject *text) {
 
 static PyObject *scan_cues(PyObject *module, PyObject *args) {
     (void)module;
-    PyObject *texts, *unsafe, *out_object;
-    Py_buffer automaton, out;
-    Py_ssize_t max_length;
-    if (!PyArg_ParseTuple(args, "O!y*UnO:scan_cues", &PyList_Type, &texts, &automaton,
-                          &unsafe, &max_length, &out_object)) {
+    PyObject *texts, *unsafe, *limits_object, *out_object;
+    Py_buffer automaton, limits, out;
+    if (!PyArg_ParseTuple(args, "O!y*UOO:scan_cues", &PyList_Type, &texts, &automaton,
+                          &unsafe, &limits_object, &out_object)) {
         return NULL;
     }
     CueTable table;
@@ -848,30 +897,44 @@ static PyObject *scan_cues(PyObject *module, PyObject *args) {
         PyBuffer_Release(&automaton);
         return NULL;
     }
-    if (PyObject_GetBuffer(out_object, &out, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+    if (PyObject_GetBuffer(limits_object, &limits, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
         PyBuffer_Release(&automaton);
         return NULL;
     }
-    Py_ssize_t n = PyList_GET_SIZE(texts);
+    if (PyObject_GetBuffer(out_object, &out, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&limits);
+        PyBuffer_Release(&automaton);
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(texts), patterns = limits.len / 8;
     PyObject *result = Py_True;
-    if (!is_uint64(&out) || out.ndim != 1 || out.shape[0] != n) {
-        PyErr_Format(PyExc_ValueError, "scan_cues: out must be uint64, %zd of them", n);
+    if (!is_int64(&limits) || limits.ndim != 1 || patterns > 32 || out.itemsize != 4
+        || strcmp(out.format ? out.format : "B", "f") != 0 || out.ndim != 2
+        || out.shape[0] != n || out.shape[1] != patterns) {
+        PyErr_SetString(PyExc_ValueError, "scan_cues: limits must be int64, at most 32 of "
+                        "them, and out float32, one row per text and a column per limit");
         result = NULL;
     }
-    uint64_t *rows = out.buf;
+    const int64_t *limit = limits.buf;
+    int64_t longest = 0;
+    for (Py_ssize_t k = 0; result == Py_True && k < patterns; k++) {
+        longest = limit[k] > longest ? limit[k] : longest;
+    }
+    float *rows = out.buf;
     for (Py_ssize_t i = 0; result == Py_True && i < n; i++) {
         PyObject *text = PyList_GET_ITEM(texts, i);
-        int64_t found = 0;
-        if (PyUnicode_GET_LENGTH(text) < max_length) {
-            found = scan_one(&table, unsafe, text);
-        }
+        Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+        int64_t found = length < longest ? scan_one(&table, unsafe, text) : 0;
         if (found < 0) {
             result = Py_False;
-        } else {
-            rows[i] = (uint64_t)found;
+            break;
+        }
+        for (Py_ssize_t k = 0; k < patterns; k++) {
+            rows[i * patterns + k] = (float)((found >> k & 1) && length < limit[k]);
         }
     }
     PyBuffer_Release(&out);
+    PyBuffer_Release(&limits);
     PyBuffer_Release(&automaton);
     Py_XINCREF(result);
     return result;
@@ -891,14 +954,17 @@ static PyMethodDef methods[] = {
     {"word_overlap", word_overlap, METH_VARARGS,
      "word_overlap(texts, words, out): per lower-cased text, its \\w+ words, how many are "
      "among words (at most 64), and how many distinct ones of words it holds."},
+    {"compile_stems", compile_stems, METH_VARARGS,
+     "compile_stems(stems, bits) -> capsule: the (stem, bit, mode) list, each bit below "
+     "bits, as stem_bits reads it (modes: 0 token equals, 1 token starts with, 2 token "
+     "holds, 3 the lower-cased value holds)."},
     {"stem_bits", stem_bits, METH_VARARGS,
-     "stem_bits(values, stems, out): OR into out[i] the bit of each (stem, bit, mode) that "
-     "value i holds (modes: 0 token equals, 1 token starts with, 2 token holds, 3 the "
-     "lower-cased value holds)."},
+     "stem_bits(values, compiled, out): OR into out[i] the bit of each compiled stem that "
+     "value i holds."},
     {"scan_cues", scan_cues, METH_VARARGS,
-     "scan_cues(texts, automaton, unsafe, max_length, out): out[i] = the bits of the "
-     "patterns (dfa.py) that lower-cased text i matches; False if a text holds a "
-     "character of unsafe."},
+     "scan_cues(texts, automaton, unsafe, limits, out): out[i, k] = 1 where pattern k "
+     "(dfa.py) matches lower-cased text i, shorter than limits[k]; False if a text holds "
+     "a character of unsafe."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -323,7 +323,7 @@ def _python_style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
 
 
 def _stem_table() -> list[tuple[bytes, int, int]]:
-    """The class words and the context words as _textscan.stem_bits takes them: each
+    """The class words and the context words as _textscan.compile_stems takes them: each
     with its bit in a frame's row (class mask, then _own_context) and how it matches."""
     if _textscan is None:
         return []
@@ -339,6 +339,8 @@ def _stem_table() -> list[tuple[bytes, int, int]]:
 
 
 _STEM_TABLE = _stem_table()
+_STEMS = (None if _textscan is None  # compiled once, not for every page
+          else _textscan.compile_stems(_STEM_TABLE, 64 * (_CLASS_WORDS64 + 1)))
 
 
 def _style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
@@ -346,7 +348,7 @@ def _style_bits(styles: list[tuple[str, str]]) -> np.ndarray:
     if _textscan is None:
         return _python_style_bits(styles)
     out = np.zeros((len(styles), _CLASS_WORDS64 + 1), dtype=np.uint64)
-    _textscan.stem_bits([attrs for _, attrs in styles], _STEM_TABLE, out)
+    _textscan.stem_bits([attrs for _, attrs in styles], _STEMS, out)
     out[:, -1] |= np.array([_CONTEXT_BITS.get(tag, 0) for tag, _ in styles], dtype=np.uint64)
     return out
 
@@ -465,8 +467,8 @@ def _cue_hits(texts: list[str], eligible: np.ndarray, pattern: re.Pattern) -> np
 
 
 _CUE_INDEX = {name: i for i, name in enumerate(TEXT_CUES)}
-_CUE_LIMITS = np.array([CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS) for name in TEXT_CUES])
-_LONGEST_CUE_TEXT = int(_CUE_LIMITS.max())  # longer texts match no cue: not scanned
+_CUE_LIMITS = np.array([CUE_MAX_CHARS_BY_CUE.get(name, CUE_MAX_CHARS) for name in TEXT_CUES],
+                       dtype=np.int64)
 
 
 @lru_cache(maxsize=1)
@@ -497,13 +499,10 @@ def _scanned_cues(texts: list[str]) -> np.ndarray | None:
     packed = _packed_cues() if _textscan is not None else None
     if packed is None:
         return None
-    found = np.zeros(len(texts), dtype=np.uint64)
-    if not _textscan.scan_cues(texts, packed[0], packed[1], _LONGEST_CUE_TEXT, found):
+    found = np.empty((len(texts), len(TEXT_CUES)), dtype=np.float32)
+    if not _textscan.scan_cues(texts, packed[0], packed[1], _CUE_LIMITS, found):
         return None
-    bits = np.arange(len(TEXT_CUES), dtype=np.uint64)
-    hit = (found[:, None] >> bits) & np.uint64(1) == 1
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    return (hit & (lengths[:, None] < _CUE_LIMITS)).astype(np.float32)
+    return found
 
 
 def _cues(texts: list[str]) -> np.ndarray:
