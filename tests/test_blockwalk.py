@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple
+import gc
+from dataclasses import astuple, dataclass, fields
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -278,3 +279,46 @@ def test_both_fact_readers_agree_on_real_pages():
         root = parse_tree(html)
         if root is not None:
             assert c_facts(root) == python_facts(root)
+
+
+# --- Blocks made by setting their slots (configure's fields) ---
+
+def test_blocks_made_by_setting_slots_equal_blocks_made_by_calling_block():
+    root = parse_tree("".join(PAGES.values()))
+    by_slots = walk.walk(root, blocks.MAX_BLOCKS)[0]
+    blocks._configure_walk(set_slots=False)
+    try:
+        by_call = walk.walk(root, blocks.MAX_BLOCKS)[0]
+    finally:
+        blocks._configure_walk()
+    assert blocks._slot_fields() == tuple(f.name for f in fields(blocks.Block))
+    assert len(by_slots) > 10 and [astuple(b) for b in by_slots] == [astuple(b) for b in by_call]
+    assert all(type(b) is blocks.Block for b in by_slots)
+    assert gc.is_tracked(by_slots[0])  # the collector sees them, as Block() would make them
+
+
+def test_a_block_type_that_is_not_plain_slots_is_called_instead():
+    @dataclass(slots=True)
+    class Checked:
+        text: str
+
+        def __post_init__(self):
+            raise AssertionError("unreachable here")
+
+    @dataclass
+    class NoSlots:
+        text: str
+
+    with pytest.MonkeyPatch.context() as patch:
+        for kind in (Checked, NoSlots):
+            patch.setattr(blocks, "Block", kind)
+            assert blocks._slot_fields() == ()
+
+
+@pytest.mark.parametrize("fields_given", [("text",), ("nope",) * 9, (1,) * 9])
+def test_configure_refuses_fields_that_are_not_the_blocks_slots(fields_given):
+    with pytest.raises((ValueError, TypeError), match="field|Block"):
+        walk.configure(blocks.Block, fields_given, {}, blocks._KINDS, (), "m", ("a", "b"), ())
+    # a refused configure leaves the rules as they were
+    root = parse_tree(PAGES["lists"])
+    assert c_walk(root) == python_walk(root)

@@ -26,6 +26,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h> /* T_OBJECT_EX, READONLY: a slot's member descriptor */
 #include <stdint.h>
 #include <string.h>
 
@@ -101,8 +102,13 @@ enum {
 
 enum { KIND_HEADING, KIND_PARAGRAPH, KIND_ITEM, KIND_ROW, KIND_CODE, KIND_QUOTE, N_KINDS };
 
+#define BLOCK_FIELDS 9  /* Block's fields, in the order make_block passes them */
+
 static struct {
     PyObject *block_type;  /* blocks.Block */
+    /* Where each field's slot lies in a Block, when blocks.py says the fields are plain
+       slots that __init__ only assigns (0: Blocks are made by calling the type). */
+    Py_ssize_t slot_offsets[BLOCK_FIELDS];
     PyObject *tag_flags;  /* dict: lower-case tag -> flags */
     PyObject *kinds[N_KINDS];  /* the kind names, in the order of the enum */
     PyObject *word_attributes;  /* tuple of str: the attributes an attrs string joins */
@@ -342,12 +348,24 @@ static int block_kind(Walk *w, int owner, int *level, int *ordered, int *group) 
     return KIND_PARAGRAPH;
 }
 
+/* A Block with its slots set straight from args (new references), as the dataclass's
+   __init__ would assign them, without running it. */
+static PyObject *new_block(PyObject *const *args) {
+    PyTypeObject *type = (PyTypeObject *)rules.block_type;
+    PyObject *block = type->tp_alloc(type, 0);
+    for (int i = 0; block && i < BLOCK_FIELDS; i++) {
+        Py_INCREF(args[i]);
+        *(PyObject **)((char *)block + rules.slot_offsets[i]) = args[i];
+    }
+    return block;
+}
+
 static int make_block(Walk *w, PyObject *text, PyObject *frames_used, Py_ssize_t length,
                       Py_ssize_t link_chars, Py_ssize_t marked_chars) {
     int owner = w->block_stack.len ? w->block_stack.items[w->block_stack.len - 1] : 0;
     int level, ordered, group;
     int kind = block_kind(w, owner, &level, &ordered, &group);
-    PyObject *args[9] = {
+    PyObject *args[BLOCK_FIELDS] = {
         text, rules.kinds[kind], PyLong_FromLong(owner), frames_used,
         PyLong_FromSsize_t(link_chars < length ? link_chars : length),
         PyLong_FromLong(level), ordered ? Py_True : Py_False, PyLong_FromLong(group),
@@ -355,7 +373,8 @@ static int make_block(Walk *w, PyObject *text, PyObject *frames_used, Py_ssize_t
     };
     PyObject *block = NULL;
     if (args[2] && args[4] && args[5] && args[7] && args[8]) {
-        block = PyObject_Vectorcall(rules.block_type, args, 9, NULL);
+        block = rules.slot_offsets[0] ? new_block(args)
+                                      : PyObject_Vectorcall(rules.block_type, args, BLOCK_FIELDS, NULL);
     }
     Py_XDECREF(args[2]);
     Py_XDECREF(args[4]);
@@ -897,11 +916,44 @@ static void hold(PyObject **slot, PyObject *value) {
     Py_XSETREF(*slot, value);
 }
 
+/* The slots of `fields` (BLOCK_FIELDS names, or none) in `type`, into offsets; all 0
+   for none. -1 with an error if a field is not a writable object slot of the type. */
+static int slot_offsets(PyObject *type, PyObject *fields, Py_ssize_t *offsets) {
+    Py_ssize_t n = PyTuple_GET_SIZE(fields);
+    if (n == 0) {
+        return 0;
+    }
+    if (n != BLOCK_FIELDS || !PyType_Check(type)) {
+        PyErr_Format(PyExc_ValueError, "configure: %d Block fields, or none", BLOCK_FIELDS);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = PyTuple_GET_ITEM(fields, i);
+        PyObject *descriptor = PyUnicode_Check(name) ?
+            PyDict_GetItemWithError(((PyTypeObject *)type)->tp_dict, name) : NULL;  /* borrowed */
+        const PyMemberDef *member = descriptor && Py_IS_TYPE(descriptor, &PyMemberDescr_Type) ?
+            ((PyMemberDescrObject *)descriptor)->d_member : NULL;
+        if (!member || member->type != T_OBJECT_EX || (member->flags & READONLY)
+            || member->offset <= 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError, "configure: a Block field is not a slot");
+            }
+            return -1;
+        }
+        offsets[i] = member->offset;
+    }
+    return 0;
+}
+
 static PyObject *configure(PyObject *module, PyObject *args) {
-    PyObject *block_type, *tag_flags, *kinds, *words, *marker, *marks, *styles;
-    if (!PyArg_ParseTuple(args, "OO!O!O!UO!O!:configure", &block_type, &PyDict_Type,
-                          &tag_flags, &PyTuple_Type, &kinds, &PyTuple_Type, &words, &marker,
-                          &PyTuple_Type, &marks, &PyTuple_Type, &styles)) {
+    PyObject *block_type, *fields, *tag_flags, *kinds, *words, *marker, *marks, *styles;
+    if (!PyArg_ParseTuple(args, "OO!O!O!O!UO!O!:configure", &block_type, &PyTuple_Type, &fields,
+                          &PyDict_Type, &tag_flags, &PyTuple_Type, &kinds, &PyTuple_Type,
+                          &words, &marker, &PyTuple_Type, &marks, &PyTuple_Type, &styles)) {
+        return NULL;
+    }
+    Py_ssize_t offsets[BLOCK_FIELDS] = {0};
+    if (slot_offsets(block_type, fields, offsets) < 0) {
         return NULL;
     }
     if (PyTuple_GET_SIZE(kinds) != N_KINDS || PyTuple_GET_SIZE(marks) != 2) {
@@ -926,6 +978,7 @@ static PyObject *configure(PyObject *module, PyObject *args) {
         }
         hold(&rules.kinds[k], PyTuple_GET_ITEM(kinds, k));
     }
+    memcpy(rules.slot_offsets, offsets, sizeof offsets);
     rules.content_name = mark_names[0];
     rules.chrome_name = mark_names[1];
     /* Keep every object whose UTF-8 the pointers above borrow. */
@@ -1126,8 +1179,9 @@ static PyObject *facts(PyObject *module, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
-     "configure(block_type, tag_flags, kinds, word_attributes, marker, marks, "
-     "hidden_styles): the walk's rules, from blocks.py."},
+     "configure(block_type, fields, tag_flags, kinds, word_attributes, marker, marks, "
+     "hidden_styles): the walk's rules, from blocks.py; Blocks are made by setting the "
+     "slots of `fields` (Block's, in order) directly, or by calling the type if none."},
     {"walk", walk, METH_VARARGS,
      "walk(root, max_blocks) -> (blocks, tags, parents, attrs), or None where the page "
      "needs the Python walk."},

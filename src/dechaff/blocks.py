@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from lxml import etree
 
@@ -312,9 +312,24 @@ def _tag_flags(walk) -> dict[str, int]:
     return flags
 
 
+def _slot_fields() -> tuple[str, ...]:
+    """Block's fields, for the C walk to set its slots directly: only while Block is a
+    plain slots dataclass (no __post_init__, no field left out of __init__); else
+    none, and the walk calls Block()."""
+    plain = (hasattr(Block, "__slots__") and not hasattr(Block, "__post_init__")
+             and all(f.init for f in fields(Block)))
+    return tuple(f.name for f in fields(Block)) if plain else ()
+
+
+def _configure_walk(set_slots: bool = True) -> None:
+    """Give the C walk the rules above; ``set_slots=False`` makes it call Block()."""
+    _blockwalk.configure(Block, _slot_fields() if set_slots else (), _tag_flags(_blockwalk),
+                         _KINDS, _WORD_ATTRIBUTES, MARKER_ATTRIBUTE,
+                         (_CONTENT_MARK, _CHROME_MARK), HIDDEN_STYLES)
+
+
 if _blockwalk is not None:
-    _blockwalk.configure(Block, _tag_flags(_blockwalk), _KINDS, _WORD_ATTRIBUTES,
-                         MARKER_ATTRIBUTE, (_CONTENT_MARK, _CHROME_MARK), HIDDEN_STYLES)
+    _configure_walk()
 
 
 def blockify(root, max_blocks: int = MAX_BLOCKS,
