@@ -5,6 +5,8 @@ features, which stays as the fallback."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -116,11 +118,16 @@ def test_bad_arguments_are_clear_errors(values, compiled, out, error):
 
 def test_compiled_stems_outlive_the_list_they_came_from():
     stems = [(b"nav" + b"x" * i, i, 2) for i in range(40)]
+    first = stems[0]
+    before = sys.getrefcount(first)
     compiled = textscan.compile_stems(stems, 64)
-    del stems[:]  # the compiled stems hold their own references to the bytes
+    assert sys.getrefcount(first) == before + 1  # held by the capsule, bytes and all
+    del stems[:]
     out = np.zeros((1, 1), np.uint64)
     textscan.stem_bits(["navxxx"], compiled, out)
     assert int(out[0, 0]) == 0b1111  # navx..navxxx: token holds stems 0-3
+    del compiled
+    assert sys.getrefcount(first) == before - 1  # released with it (the list let go too)
 
 
 # Characters each count is about: white space of several kinds, sentence marks and

@@ -398,17 +398,24 @@ static int flush(Walk *w) {
     return status;
 }
 
+/* UTF-8 bytes as str; NULL with *fallback set and no error if they are not UTF-8
+   (the Python version then reads the page, and raises what lxml raises). */
+static PyObject *decode_utf8(const char *bytes, Py_ssize_t size, int *fallback) {
+    PyObject *text = PyUnicode_DecodeUTF8(bytes, size, NULL);
+    if (!text && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        *fallback = 1;
+    }
+    return text;
+}
+
 /* _Walker.flush: the text read so far becomes a Block if it holds a letter or digit. */
 static int flush_text(Walk *w) {
-    PyObject *raw = PyUnicode_DecodeUTF8(w->text.bytes, w->text.len, NULL);
+    PyObject *raw = decode_utf8(w->text.bytes, w->text.len, &w->fallback);
     Py_ssize_t link_chars = w->link_chars, marked_chars = w->marked_chars;
     w->text.len = 0;
     w->link_chars = w->marked_chars = 0;
     if (!raw) {
-        if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            PyErr_Clear();
-            w->fallback = 1;  /* the Python walk raises what lxml raises */
-        }
         return -1;
     }
     Py_ssize_t n = PyUnicode_GET_LENGTH(raw);
@@ -514,12 +521,9 @@ static PyObject *tag_of(Walk *w, const unsigned char *name, int *flags) {
         }
         hash = (hash + 1) & (TAG_SLOTS - 1);
     }
-    PyObject *raw = PyUnicode_DecodeUTF8((const char *)name, strlen((const char *)name), NULL);
+    PyObject *raw = decode_utf8((const char *)name, (Py_ssize_t)strlen((const char *)name),
+                                &w->fallback);
     if (!raw) {
-        if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            PyErr_Clear();
-            w->fallback = 1;
-        }
         return NULL;
     }
     PyObject *tag = PyObject_CallMethod(raw, "lower", NULL);
@@ -546,14 +550,14 @@ static PyObject *tag_of(Walk *w, const unsigned char *name, int *flags) {
 }
 
 /* An attribute's value as lxml gives it (libxml2's xmlGetNsProp): its one text child,
-   or "" without children. NULL, with w->fallback set, for anything else. */
-static const unsigned char *attribute_value(Walk *w, const XmlAttr *attribute) {
+   or "" without children. NULL, with *fallback set, for anything else. */
+static const unsigned char *attribute_value(const XmlAttr *attribute, int *fallback) {
     const XmlNode *child = attribute->children;
     if (!child) {
         return (const unsigned char *)"";
     }
     if (child->next || (child->type != NODE_TEXT && child->type != NODE_CDATA)) {
-        w->fallback = 1;
+        *fallback = 1;
         return NULL;
     }
     return child->content ? child->content : (const unsigned char *)"";
@@ -601,7 +605,7 @@ static int read_attributes(Walk *w, const XmlNode *node, Attributes *out) {
             w->fallback = 1;  /* lxml names it {namespace}name */
             return -1;
         }
-        const unsigned char *value = attribute_value(w, a);
+        const unsigned char *value = attribute_value(a, &w->fallback);
         if (!value) {
             return -1;
         }
@@ -647,12 +651,8 @@ static PyObject *attrs_string(Walk *w, const Attributes *attributes) {
         Py_INCREF(rules.empty);
         return rules.empty;
     }
-    PyObject *text = PyUnicode_DecodeUTF8(joined.bytes, joined.len, NULL);
+    PyObject *text = decode_utf8(joined.bytes, joined.len, &w->fallback);
     PyMem_Free(joined.bytes);
-    if (!text && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-        PyErr_Clear();
-        w->fallback = 1;
-    }
     return text;
 }
 
@@ -1021,16 +1021,6 @@ static int fact_names(PyObject *tuple, const char **names, Py_ssize_t *count) {
     return 0;
 }
 
-/* UTF-8 bytes as str; NULL, with *fallback set and no error, if they are not UTF-8. */
-static PyObject *fact_str(const unsigned char *bytes, Py_ssize_t size, int *fallback) {
-    PyObject *text = PyUnicode_DecodeUTF8((const char *)bytes, size, NULL);
-    if (!text && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-        PyErr_Clear();
-        *fallback = 1;
-    }
-    return text;
-}
-
 /* The element's wanted attributes as a dict; NULL with *fallback set (no error) where
    an attribute is not one text child, or has a namespace. */
 static PyObject *fact_attributes(const XmlNode *node, PyObject *names, const char **utf8,
@@ -1048,15 +1038,8 @@ static PyObject *fact_attributes(const XmlNode *node, PyObject *names, const cha
                 continue;
             }
             seen[k] = 1;
-            const XmlNode *child = a->children;
-            if (child && (child->next || (child->type != NODE_TEXT && child->type != NODE_CDATA))) {
-                *fallback = 1;
-                Py_CLEAR(found);
-                break;
-            }
-            const unsigned char *raw = child && child->content ? child->content
-                                                               : (const unsigned char *)"";
-            PyObject *value = fact_str(raw, (Py_ssize_t)strlen((const char *)raw), fallback);
+            const char *raw = (const char *)attribute_value(a, fallback);
+            PyObject *value = raw ? decode_utf8(raw, (Py_ssize_t)strlen(raw), fallback) : NULL;
             if (!value || PyDict_SetItem(found, PyTuple_GET_ITEM(names, k), value) < 0) {
                 Py_XDECREF(value);
                 Py_CLEAR(found);
@@ -1084,8 +1067,7 @@ static PyObject *fact_text(const XmlNode *node, int *fallback) {
         *fallback = 1;
         goto done;
     }
-    text = fact_str((const unsigned char *)(joined.bytes ? joined.bytes : ""), joined.len,
-                    fallback);
+    text = decode_utf8(joined.bytes ? joined.bytes : "", joined.len, fallback);
 done:
     PyMem_Free(joined.bytes);
     return text;
@@ -1134,7 +1116,7 @@ static PyObject *facts(PyObject *module, PyObject *args) {
     if (fact_names(tags, tag_utf8, &n_tags) < 0 || fact_names(names, name_utf8, &n_names) < 0) {
         return NULL;
     }
-    /* The caller passes only lxml elements (page._facts checks). */
+    /* The caller passes only lxml elements (page._fact_elements checks). */
     XmlNode *top = ((LxmlElement *)root)->node;
     if (!top || top->type != NODE_ELEMENT) {
         Py_RETURN_NONE;

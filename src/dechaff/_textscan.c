@@ -426,13 +426,17 @@ typedef struct {
 
 static const char STEMS_CAPSULE[] = "dechaff._textscan.stems";
 
+static void release_stems(CompiledStems *compiled) {
+    PyMem_Free(compiled->tables.token.stems);
+    PyMem_Free(compiled->tables.value.stems);
+    Py_XDECREF(compiled->held);
+    PyMem_Free(compiled);
+}
+
 static void free_stems(PyObject *capsule) {
     CompiledStems *compiled = PyCapsule_GetPointer(capsule, STEMS_CAPSULE);
     if (compiled) {
-        PyMem_Free(compiled->tables.token.stems);
-        PyMem_Free(compiled->tables.value.stems);
-        Py_XDECREF(compiled->held);
-        PyMem_Free(compiled);
+        release_stems(compiled);
     }
 }
 
@@ -455,10 +459,7 @@ static PyObject *compile_stems(PyObject *module, PyObject *args) {
         capsule = PyCapsule_New(compiled, STEMS_CAPSULE, free_stems);
     }
     if (!capsule) {
-        PyMem_Free(compiled->tables.token.stems);
-        PyMem_Free(compiled->tables.value.stems);
-        Py_XDECREF(compiled->held);
-        PyMem_Free(compiled);
+        release_stems(compiled);
     }
     return capsule;
 }
