@@ -9,11 +9,11 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from dechaff import estimator
-from dechaff.cli import main
+from dechaff.cli import build_parser, main, train_config
 from dechaff.datasets import list_pages
 from dechaff.estimator import FEATURE_SAMPLING_SINCE, BlockClassifier, _sklearn_version
 from dechaff.model_io import load_model, manifest_path
-from dechaff.train import TrainConfig, fit, prepare_page
+from dechaff.train import TrainConfig, command_options, fit, prepare_page
 
 from .conftest import LABELED
 
@@ -33,6 +33,8 @@ def test_the_train_command_takes_second_pass_steps_and_records_them(tmp_path, ca
     assert status == 0, capsys.readouterr().err
     manifest = json.loads(manifest_path(out).read_text())
     assert manifest["training"]["config"]["second_max_iter"] == 3
+    assert manifest["training"]["command"].endswith(
+        "--max-iter 8 --second-max-iter 3 --folds 2")
     model = load_model(out)
     assert (len(model.first.trees_.roots), len(model.second.trees_.roots)) == (8, 3)
 
@@ -88,3 +90,21 @@ def test_the_scikit_learn_version_is_read_from_release_and_pre_release_strings(
         version, expected, monkeypatch):
     monkeypatch.setattr(estimator.sklearn, "__version__", version)
     assert _sklearn_version() == expected
+
+
+@pytest.mark.parametrize("config", [
+    TrainConfig(),
+    TrainConfig(max_features=(1.0, 0.5)),
+    TrainConfig(max_iter=100, second_max_iter=50, min_label_f1=0.5, folds=4, seed=3,
+                threshold=0.35, max_features=(0.75,)),
+])
+def test_the_recorded_command_options_give_back_the_configuration(config):
+    options = command_options(config)
+    args = build_parser().parse_args(["train", "pages", *" ".join(options).split()])
+    assert train_config(args) == config
+
+
+def test_the_recorded_command_names_the_options_that_differ_from_the_defaults():
+    assert command_options(TrainConfig()) == []
+    assert command_options(TrainConfig(max_features=(1.0, 0.5), seed=2)) == \
+        ["--max-features 1,0.5", "--seed 2"]

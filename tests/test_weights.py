@@ -74,7 +74,8 @@ def test_weights_are_recorded_in_the_manifest(capsys, tmp_path, contradictory):
     training = json.loads(manifest_path(model).read_text())["training"]
     assert training["weights"] == {"story": 1.0, "links": 2.5}
     assert training["config"]["weights"] == {str(links): 2.5}
-    assert training["command"].endswith("story links --weight links=2.5")
+    assert training["command"].endswith(
+        "story links --weight links=2.5 --max-iter 20 --folds 2")
 
 
 def test_a_weight_scales_every_block_of_its_pages(contradictory):

@@ -6,12 +6,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .article import FORMATS, render
 from .batch import DEFAULT_TIMEOUT
 from .blocks import MAX_BLOCKS
 from .decode import PageTooLarge, read_page_bytes
+
+if TYPE_CHECKING:
+    from .train import TrainConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -117,9 +121,9 @@ def _clean(args: argparse.Namespace) -> int:
     return _clean_batch(args)
 
 
-def _train(args: argparse.Namespace) -> int:
-    from .evaluate import format_summary
-    from .train import TrainConfig, train
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig that `dechaff train`'s parsed arguments ask for."""
+    from .train import TrainConfig
 
     options = {"max_iter": args.max_iter} if args.max_iter else {}
     if args.second_max_iter:
@@ -128,8 +132,15 @@ def _train(args: argparse.Namespace) -> int:
         options["min_label_f1"] = args.min_label_f1
     if args.max_features is not None:
         options["max_features"] = args.max_features
-    config = TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs,
-                         threshold=args.threshold, weights=dict(args.weight), **options)
+    return TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs,
+                       threshold=args.threshold, weights=dict(args.weight), **options)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .evaluate import format_summary
+    from .train import train
+
+    config = train_config(args)
     report = train(args.data, args.out, config, progress=not args.quiet)
     print(format_summary(report["cross_validation"],
                          f"{config.folds}-fold cross-validation, grouped by domain, "

@@ -364,5 +364,29 @@ def training_record(directories: list[str | Path], config: TrainConfig) -> dict:
         "data": names,
         "weights": dict(zip(names, weights)),
         "config": asdict(config),
-        "command": " ".join(["dechaff train", *names, *options]),
+        "command": " ".join(["dechaff train", *names, *options, *command_options(config)]),
     }
+
+
+# The `dechaff train` option of each TrainConfig field the command line can set
+# (besides --weight), for the command a manifest records.
+_OPTIONS = {
+    "max_iter": "--max-iter", "second_max_iter": "--second-max-iter",
+    "max_features": "--max-features", "min_label_f1": "--min-label-f1",
+    "folds": "--folds", "seed": "--seed", "threshold": "--threshold",
+}
+
+
+def command_options(config: TrainConfig) -> list[str]:
+    """The `dechaff train` options that give ``config`` where it is not the default."""
+    default = TrainConfig()
+    options = []
+    for name, option in _OPTIONS.items():
+        value = getattr(config, name)
+        if value == getattr(default, name):
+            continue
+        if isinstance(value, tuple):
+            value = ",".join(f"{v:g}" for v in value)
+        options.append(f"{option} {value:g}" if isinstance(value, float) else
+                       f"{option} {value}")
+    return options
