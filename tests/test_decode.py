@@ -1,7 +1,9 @@
 import codecs
 import gzip
 
-from dechaff.decode import declared_encoding, decode_html
+import pytest
+
+from dechaff.decode import declared_encoding, decode_html, repair_mojibake
 
 TEXT = "Crème brûlée, naïve café — “quoted”"
 
@@ -49,3 +51,68 @@ def test_utf8_cut_inside_its_last_character_is_still_utf8():
     raw = page().encode("utf-8")
     cut = raw[: raw.index("brûlée".encode()) + len("brû".encode()) - 1]  # inside the û
     assert decode_html(cut).endswith("Crème br")
+
+
+def _misread(text: str, encoding: str = "cp1252") -> str:
+    """``text`` as it shows when its UTF-8 bytes are read in ``encoding``."""
+    return text.encode("utf-8").decode(encoding, errors="replace")
+
+
+@pytest.mark.parametrize("good", [
+    "That’s not budgeting—it’s crisis financing.",
+    "Café crème à la carte, naïve façade",
+    "Größe 10 × 20 mm, ½ Preis",
+])
+def test_utf8_read_as_windows_1252_is_read_back(good):
+    assert repair_mojibake(_misread(good)) == good
+
+
+def test_utf8_read_as_latin1_is_read_back():
+    # Latin-1 leaves C1 control characters (U+0080-U+009F) where windows-1252 has quotes.
+    misread = _misread("in debt—nearly seven in ten", "latin-1")
+    assert "\u0080" in misread
+    assert repair_mojibake(misread) == "in debt—nearly seven in ten"
+
+
+@pytest.mark.parametrize("text", [
+    "naïve café — “quotes” ½ ± © Größe ¿Qué?",
+    "SÃO PAULO",  # Ã followed by a letter: no UTF-8 sequence
+    "Москва, 東京, Hà Nội, Zażółć gęślą jaźń, Ελληνικά",
+    "Æ Ç È É Ê Ë Ì Í Î Ï",
+])
+def test_text_that_is_not_mojibake_is_left_alone(text):
+    assert repair_mojibake(text) == text
+
+
+def test_text_without_a_sign_of_mojibake_is_not_examined(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ftfy", None)  # importing it would now fail
+    text = "Москва, 東京, naïve café — “quotes”"
+    assert repair_mojibake(text) is text
+
+
+def test_the_cleaned_article_reads_mojibake_back():
+    import dechaff
+
+    story = ("That’s the point: the council’s plan—approved on Tuesday—moves the "
+             "market to the old station square, where stalls will open each Saturday "
+             "from May. Traders say they’re pleased with the larger site. ") * 3
+    html = (f"<html><head><title>{_misread('Council’s plan')}</title></head><body>"
+            f"<article><h1>{_misread('Council’s plan')}</h1><p>{_misread(story)}</p>"
+            f"</article></body></html>").encode()
+    article = dechaff.Extractor().article(html)
+    assert article.title == "Council’s plan"
+    assert story.strip() in dechaff.extract(html)
+
+
+def test_repair_stops_at_its_budget(monkeypatch):
+    from dechaff import blocks
+    from dechaff.blocks import Block, repaired
+
+    monkeypatch.setattr(blocks, "REPAIR_BUDGET", 30)
+    bad = _misread("it’s here—now")  # 17 characters as misread
+    out = repaired([Block(bad, "paragraph", 0, (0,), 0) for _ in range(3)])
+    # The first two are repaired (17, then 34 characters spent); the budget is gone.
+    assert [b.text for b in out] == ["it’s here—now", "it’s here—now", bad]
+

@@ -1,4 +1,5 @@
-"""Bytes to text: gzip, byte-order marks, declared and detected encodings."""
+"""Bytes to text: gzip, byte-order marks, declared and detected encodings; and text
+whose UTF-8 was once read in a single-byte encoding (mojibake) read back."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:\-]+
 DETECTION_TIE = 0.01
 # Declared single-byte labels that, per the WHATWG encoding standard, mean windows-1252.
 _LATIN1_ALIASES = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso8859-1"}
+
+
+# Signs of UTF-8 read as windows-1252 or Latin-1: a C1 control character (never text
+# on a page), or a lead byte's character (Â-ô) followed by a continuation byte's
+# (U+0080-U+00BF, or windows-1252's characters for 0x80-0x9F), as in "â€™" for "’" or
+# "Ã©" for "é". Only text showing one is handed to ftfy, which decides.
+_MOJIBAKE = re.compile(
+    "[\u0080-\u009f]|[\u00c2-\u00f4][\u00a0-\u00bf\u20ac\u201a\u0192\u201e\u2026"
+    "\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d"
+    "\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]"
+)
+
+_MOJIBAKE_LEAD = re.compile("[\u0080-\u009f\u00c2-\u00f4]")
 
 
 class PageTooLarge(ValueError):
@@ -135,3 +149,22 @@ def detected_encoding(data: bytes) -> str:
     if any("cp1252" in m.could_be_from_charset for m in tied):
         return "cp1252"
     return tied[0].encoding
+
+
+def has_mojibake(text: str) -> bool:
+    """Whether ``text`` shows a sign of UTF-8 read in a single-byte encoding (_MOJIBAKE)."""
+    # Most text is ASCII, and most of the rest has no lead character: both tests are
+    # several times faster than _MOJIBAKE's search (about 40 against 160 us a page).
+    return (not text.isascii() and _MOJIBAKE_LEAD.search(text) is not None
+            and _MOJIBAKE.search(text) is not None)
+
+
+def repair_mojibake(text: str) -> str:
+    """``text`` with UTF-8 that was read as windows-1252 or Latin-1 read back ("Thatâ€™s"
+    -> "That’s"), by ftfy's fix_encoding, which leaves text it cannot show to be such
+    alone; text without a sign of it (has_mojibake) is returned as it is, unexamined."""
+    if not has_mojibake(text):
+        return text
+    import ftfy  # only for the pages that need it: its import costs 50-100 ms
+
+    return ftfy.fix_encoding(text)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .article import Article, to_html
-from .blocks import Block
+from .blocks import Block, repaired
 from .classify import kept_mask
+from .decode import repair_mojibake
 from .extractor import Extractor
 from .features import featurize
 from .page import read_page
@@ -62,7 +63,8 @@ class Inspection:
 
     def article(self) -> Article:
         kept = self.kept
-        return Article(self.title, self.url, [v.block for v in kept],
+        return Article(self.title and repair_mojibake(self.title), self.url,
+                       repaired([v.block for v in kept]),
                        [v.probability for v in kept])
 
 
