@@ -107,10 +107,11 @@ def test_the_cleaned_article_reads_mojibake_back():
 
 
 def test_repair_stops_at_its_budget(monkeypatch):
-    from dechaff import blocks
-    from dechaff.blocks import Block, repaired
+    from dechaff import article
+    from dechaff.article import repaired
+    from dechaff.blocks import Block
 
-    monkeypatch.setattr(blocks, "REPAIR_BUDGET", 30)
+    monkeypatch.setattr(article, "REPAIR_BUDGET", 30)
     bad = _misread("it’s here—now")  # 17 characters as misread
     out = repaired([Block(bad, "paragraph", 0, (0,), 0) for _ in range(3)])
     # The first two are repaired (17, then 34 characters spent); the budget is gone.

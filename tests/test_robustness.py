@@ -172,7 +172,7 @@ def test_extract_never_outputs_text_the_page_does_not_have(extractor, html):
     digits (so independent of where blocks are cut), nothing is invented or repeated.
     Mojibake read back ("Ã¡" -> "á") is the one change, and only where it shows."""
     try:
-        with mock.patch("dechaff.extractor.repaired", lambda blocks: blocks):
+        with mock.patch("dechaff.article.repair_mojibake", lambda text: text):
             raw = extractor.extract(html)
         text = extractor.extract(html)
     except ParseError:

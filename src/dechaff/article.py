@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 
 from .blocks import CELL_SEPARATOR, Block
+from .decode import has_mojibake, repair_mojibake
 
 FORMATS = ("text", "markdown", "html", "json")
 
@@ -25,6 +26,32 @@ class Article:
     @property
     def text(self) -> str:
         return to_text(self)
+
+
+# Characters of one article's text handed to ftfy at most: about a second's work at
+# worst (a page of nothing but mojibake); text past it is left as the page has it.
+REPAIR_BUDGET = 1_000_000
+
+
+def article_of(blocks: list[Block], title: str | None = "", url: str | None = None,
+               probabilities: list[float] | None = None, truncated: bool = False
+               ) -> Article:
+    """The Article of a page's kept blocks, as cleaning gives it: mojibake in the title
+    and the blocks read back (repaired). The model sees the text as the page has it."""
+    return Article(title and repair_mojibake(title), url, repaired(blocks),
+                   probabilities or [], truncated)
+
+
+def repaired(blocks: list[Block]) -> list[Block]:
+    """The blocks, each showing mojibake as a copy with it read back
+    (decode.repair_mojibake), until REPAIR_BUDGET characters have been repaired."""
+    out, budget = [], REPAIR_BUDGET
+    for block in blocks:
+        if budget > 0 and has_mojibake(block.text):
+            budget -= len(block.text)
+            block = replace(block, text=repair_mojibake(block.text))
+        out.append(block)
+    return out
 
 
 def _runs(blocks: list[Block]):

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 from lxml import etree
-
-from .decode import has_mojibake, repair_mojibake
 
 try:  # the same walk in C (see _blockwalk.c), built by pip install where it can be
     from . import _blockwalk
@@ -80,24 +78,6 @@ class Block:
     @property
     def words(self) -> int:
         return len(self.text.split())
-
-
-# Characters of one article's text handed to ftfy at most: about a second's work at
-# worst (a page of nothing but mojibake); text past it is left as the page has it.
-REPAIR_BUDGET = 1_000_000
-
-
-def repaired(blocks: list[Block]) -> list[Block]:
-    """The blocks, each showing mojibake as a copy with it read back
-    (decode.repair_mojibake), until REPAIR_BUDGET characters have been repaired: what
-    the article shows. The model sees the text as the page has it."""
-    out, budget = [], REPAIR_BUDGET
-    for block in blocks:
-        if budget > 0 and has_mojibake(block.text):
-            budget -= len(block.text)
-            block = replace(block, text=repair_mojibake(block.text))
-        out.append(block)
-    return out
 
 
 @dataclass(slots=True)

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .article import FORMATS, Article, render
-from .blocks import repaired
+from .article import FORMATS, Article, article_of, render
 from .classify import Model, kept_mask
-from .decode import repair_mojibake
 from .features import featurize
 from .model_io import load_model
 from .page import Page, read_page
@@ -41,10 +39,10 @@ class Extractor:
 
     def _article(self, page: Page, probabilities: np.ndarray) -> Article:
         keep = kept_mask(probabilities, self.threshold).tolist()  # Python values: no numpy scalars
-        return Article(
-            title=page.title and repair_mojibake(page.title),
+        return article_of(
+            [b for b, k in zip(page.blocks, keep) if k],
+            title=page.title,
             url=page.url,
-            blocks=repaired([b for b, k in zip(page.blocks, keep) if k]),
             probabilities=[p for p, k in zip(probabilities.tolist(), keep) if k],
             truncated=page.truncated,
         )

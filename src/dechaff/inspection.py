@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .article import Article, to_html
-from .blocks import Block, repaired
+from .article import Article, article_of, to_html
+from .blocks import Block
 from .classify import kept_mask
-from .decode import repair_mojibake
 from .extractor import Extractor
 from .features import featurize
 from .page import read_page
@@ -63,9 +62,8 @@ class Inspection:
 
     def article(self) -> Article:
         kept = self.kept
-        return Article(self.title and repair_mojibake(self.title), self.url,
-                       repaired([v.block for v in kept]),
-                       [v.probability for v in kept])
+        return article_of([v.block for v in kept], self.title, self.url,
+                          [v.probability for v in kept])
 
 
 def inspect_page(html: str | bytes, extractor: Extractor, model_name: str = "") -> Inspection:

@@ -12,8 +12,8 @@ from sklearn.model_selection import GroupKFold
 from tqdm import tqdm
 
 from .align import align_labels, marked_labels
-from .article import Article, to_text
-from .blocks import Block, repaired
+from .article import article_of, to_text
+from .blocks import Block
 from .classify import AveragedModel, ContentModel, kept_mask
 from .datasets import SkippedPage, list_pages, read_page_labels
 from .estimator import BlockClassifier
@@ -134,7 +134,7 @@ def prepare_page(ref, weight: float = 1.0) -> PageData:
     page = read_page(labeled.html)
     if labeled.gold_text is None:
         y = marked_labels(page.blocks)
-        gold = to_text(Article("", None, repaired([b for b, k in zip(page.blocks, y) if k])))
+        gold = to_text(article_of([b for b, k in zip(page.blocks, y) if k]))
     else:
         gold = labeled.gold_text
         y = align_labels(page.blocks, gold)
@@ -225,7 +225,7 @@ def first_pass_oof(pages: list[PageData], config: TrainConfig) -> list[np.ndarra
 
 
 def _text_of(page: PageData, keep) -> str:
-    return to_text(Article("", None, repaired([b for b, k in zip(page.blocks, keep) if k])))
+    return to_text(article_of([b for b, k in zip(page.blocks, keep) if k]))
 
 
 def _scores(pages: list[PageData], keeps) -> list[PageResult]:
