@@ -118,12 +118,14 @@ SHAPES = [
 
 LEAKS = [
     BadInput("hidden-and-script-content",
-             b"<html><body><article><p>Visible article paragraph with words.</p>"
+             # Hidden inline elements never reach the text; hidden block-level ones
+             # are blocks the model judges (test_blocks, test_shipped_model).
+             b"<html><body><article><p>Visible article paragraph with words."
+             b"<span hidden>leak5</span><span aria-hidden='true'>leak6</span>"
+             b"<b style='display:none'>leak7</b><i style='visibility: hidden'>leak9</i></p>"
              b"<script>var leak1 = 1;</script><style>.leak2{}</style>"
              b"<template><p>leak3</p></template><iframe>leak4</iframe>"
-             b"<p hidden>leak5</p><div aria-hidden='true'>leak6</div>"
-             b"<p style='display:none'>leak7</p><noembed>leak8</noembed>"
-             b"<p style='visibility: hidden'>leak9</p><svg><text>leak10</text></svg>"
+             b"<noembed>leak8</noembed><svg><text>leak10</text></svg>"
              b"</article></body></html>",
              present=("Visible article paragraph",), absent=("leak",)),
     BadInput("entity-expansion-and-external-entity",

@@ -81,10 +81,23 @@ def test_scripts_styles_templates_and_comments_are_dropped():
     assert texts(body) == ["keep this text"]
 
 
-def test_hidden_elements_are_dropped():
-    body = ("<p>shown</p><p hidden>h1</p><div aria-hidden='true'>h2</div>"
-            "<p style='display: none'>h3</p><p style='visibility:hidden'>h4</p>")
-    assert texts(body) == ["shown"]
+def test_hidden_inline_elements_are_dropped():
+    body = ("<p>shown <span hidden>h1</span><a aria-hidden='true'>h2</a>"
+            "<b style='display: none'>h3</b><i style='visibility:hidden'>h4</i> text</p>")
+    assert texts(body) == ["shown text"]
+
+
+def test_hidden_block_elements_are_walked_and_flagged():
+    body = ("<p>shown</p><p hidden>h1</p><div aria-hidden='true'>h2<ul><li>h3</li></ul>"
+            "</div><section style='display: none'><div><p>h4</p></div></section>"
+            "<p style='visibility:hidden'>h5</p><p>after</p>")
+    found, frames = blockify(parse_tree(f"<html><body>{body}</body></html>"))
+    assert [b.text for b in found] == ["shown", "h1", "h2", "h3", "h4", "h5", "after"]
+    assert [frames.hidden[b.owner] for b in found] == [0, 1, 1, 1, 1, 1, 0]
+    # Every frame under a hidden element is flagged, its own attributes or not.
+    inner = frames.tags.index("ul")
+    assert frames.hidden[inner] == 1 and frames.hidden[frames.parents[inner]] == 1
+    assert frames.hidden[:2] == [0, 0]  # html, body
 
 
 def test_content_inside_an_unclosed_button_is_kept():

@@ -24,15 +24,16 @@ def python_walk(root, max_blocks: int = blocks.MAX_BLOCKS):
     walker = blocks._Walker()
     walker.run(root, max_blocks, keep_elements=False)
     frames = walker.frames
-    return [astuple(b) for b in walker.blocks], frames.tags, frames.parents, frames.attrs
+    return ([astuple(b) for b in walker.blocks], frames.tags, frames.parents, frames.attrs,
+            frames.hidden)
 
 
 def c_walk(root, max_blocks: int = blocks.MAX_BLOCKS):
     walked = walk.walk(root, max_blocks)
     assert walked is not None, "the C walk declined a page it should read"
-    found, tags, parents, attrs = walked
+    found, tags, parents, attrs, hidden = walked
     assert all(type(b) is blocks.Block for b in found)
-    return [astuple(b) for b in found], tags, parents, attrs
+    return [astuple(b) for b in found], tags, parents, attrs, hidden
 
 
 PAGES = {
@@ -49,7 +50,9 @@ PAGES = {
                            "<li>qi</li></blockquote>",
     "hidden": "<p hidden>h</p><p aria-hidden=true>a</p><p aria-hidden=TRUE>shown</p>"
               "<p style='display: none'>s</p><p style='color:red;visibility : hidden'>v</p>"
-              "<p style='Display:none'>shown</p><p class=hidden>shown</p>",
+              "<p style='Display:none'>shown</p><p class=hidden>shown</p>"
+              "<div hidden>panel<p>inner <span>s</span></p><ul><li>i</li></ul></div>tail"
+              "<p>a <span hidden>no</span> <b aria-hidden=true>no</b> c</p>",
     "skipped": "<p>keep<script>x</script> this<style>p{}</style></p><select><option>o"
                "</option></select><svg><text>t</text></svg>tail<textarea>ta</textarea>",
     "attributes": "<div class='a b' id=main role=main itemprop=articleBody data-x=1>"
@@ -109,8 +112,8 @@ def test_trees_the_c_walk_does_not_expect_go_to_the_python_walk(build):
         etree.SubElement(body, "p", {"{urn:x}class": "c"}).text = "x"
     assert walk.walk(root, blocks.MAX_BLOCKS) is None
     found, frames = blocks.blockify(root)
-    assert ([astuple(b) for b in found], frames.tags, frames.parents, frames.attrs) \
-        == python_walk(root)
+    assert ([astuple(b) for b in found], frames.tags, frames.parents, frames.attrs,
+            frames.hidden) == python_walk(root)
 
 
 def test_deep_nesting_is_walked_without_recursion():

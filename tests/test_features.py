@@ -225,6 +225,24 @@ def test_duplicate_texts_are_counted(shop):
     assert dup[texts.index("Walking boots")] == 0.0
 
 
+def test_hidden_features_flag_blocks_in_hidden_elements_and_their_word_share():
+    page = read_page("<html><body><p>Two words</p><div style='display:none'>"
+                     "<p>three hidden words</p><ul><li>five more hidden words here</li>"
+                     "</ul></div><p>after it</p></body></html>")
+    X = featurize(page).X
+    assert [b.text for b in page.blocks] == [
+        "Two words", "three hidden words", "five more hidden words here", "after it"]
+    assert X[:, FEATURE_NAMES.index("hidden.block")].tolist() == [0, 1, 1, 0]
+    # 8 of the page's 12 words are hidden, on every row alike.
+    share = X[:, FEATURE_NAMES.index("hidden.page_word_share")]
+    assert share == pytest.approx([8 / 12] * 4)
+
+
+def test_a_page_without_hidden_elements_has_zero_hidden_features(page, matrix):
+    assert not matrix[:, FEATURE_NAMES.index("hidden.block")].any()
+    assert not matrix[:, FEATURE_NAMES.index("hidden.page_word_share")].any()
+
+
 def test_price_cue(shop):
     page, features = shop
     price = features.X[:, FEATURE_NAMES.index("cue.price")]

@@ -1,6 +1,6 @@
 /* The blockifier's walk (blocks._Walker) over libxml2's nodes instead of lxml's proxies.
  *
- * walk(root, max_blocks) returns (blocks, tags, parents, attrs): what
+ * walk(root, max_blocks) returns (blocks, tags, parents, attrs, hidden): what
  * blocks._Walker.run builds, the same values, from the tree under the lxml element
  * `root`. The rules (which tags start a block, which are skipped, headings, lists...)
  * stay in blocks.py, which passes them once to configure(); the arithmetic of the
@@ -196,8 +196,9 @@ typedef struct {
 /* ---- the walk ---- */
 
 typedef struct {
-    PyObject *blocks, *tags, *parents, *attrs;  /* results */
+    PyObject *blocks, *tags, *parents, *attrs, *hidden;  /* results */
     Ints flags;  /* per frame: its tag's flags */
+    Ints frame_hidden;  /* per frame: it or an ancestor is hidden (Frames.hidden) */
     Ints stack;  /* open frames, or SKIPPED / NOT_ELEMENT */
     Ints block_stack;  /* open block-level frames */
     Ints text_frames;
@@ -690,7 +691,9 @@ static int start(Walk *w, XmlNode *node, int *descend) {
         Py_DECREF(tag);
         return -1;
     }
-    if ((flags & TAG_SKIP) || attributes.hidden) {
+    /* Hidden inline elements are skipped; hidden block-level ones are walked and
+       flagged (blocks.HIDDEN_STYLES). */
+    if ((flags & TAG_SKIP) || (attributes.hidden && !(flags & TAG_BLOCK))) {
         Py_DECREF(tag);
         return ints_push(&w->stack, SKIPPED);
     }
@@ -719,7 +722,10 @@ static int start(Walk *w, XmlNode *node, int *descend) {
             w->marked = content;
         }
     }
-    if (append_long(w->parents, top(&w->stack, -1)) < 0 || ints_push(&w->flags, flags) < 0) {
+    int parent = top(&w->stack, -1);
+    int hidden = attributes.hidden || (parent >= 0 && w->frame_hidden.items[parent]);
+    if (append_long(w->parents, parent) < 0 || ints_push(&w->flags, flags) < 0 ||
+        append_long(w->hidden, hidden) < 0 || ints_push(&w->frame_hidden, hidden) < 0) {
         return -1;
     }
     if (flags & TAG_BLOCK) {
@@ -838,6 +844,7 @@ static int run(Walk *w, XmlNode *root) {
 
 static void release_walk(Walk *w) {
     PyMem_Free(w->flags.items);
+    PyMem_Free(w->frame_hidden.items);
     PyMem_Free(w->stack.items);
     PyMem_Free(w->block_stack.items);
     PyMem_Free(w->text_frames.items);
@@ -852,6 +859,7 @@ static void release_walk(Walk *w) {
     Py_XDECREF(w->tags);
     Py_XDECREF(w->parents);
     Py_XDECREF(w->attrs);
+    Py_XDECREF(w->hidden);
 }
 
 static PyObject *walk(PyObject *module, PyObject *args) {
@@ -878,10 +886,11 @@ static PyObject *walk(PyObject *module, PyObject *args) {
     w->tags = PyList_New(0);
     w->parents = PyList_New(0);
     w->attrs = PyList_New(0);
+    w->hidden = PyList_New(0);
     PyObject *result = NULL;
-    if (w->blocks && w->tags && w->parents && w->attrs) {
+    if (w->blocks && w->tags && w->parents && w->attrs && w->hidden) {
         if (run(w, node) == 0) {
-            result = PyTuple_Pack(4, w->blocks, w->tags, w->parents, w->attrs);
+            result = PyTuple_Pack(5, w->blocks, w->tags, w->parents, w->attrs, w->hidden);
         } else if (w->fallback && !PyErr_Occurred()) {
             result = Py_None;
             Py_INCREF(result);
@@ -1165,7 +1174,7 @@ static PyMethodDef methods[] = {
      "hidden_styles): the walk's rules, from blocks.py; Blocks are made by setting the "
      "slots of `fields` (Block's, in order) directly, or by calling the type if none."},
     {"walk", walk, METH_VARARGS,
-     "walk(root, max_blocks) -> (blocks, tags, parents, attrs), or None where the page "
+     "walk(root, max_blocks) -> (blocks, tags, parents, attrs, hidden), or None where the page "
      "needs the Python walk."},
     {"facts", facts, METH_VARARGS,
      "facts(root, tags, attributes, text_if) -> list of (tag, {attribute: value}, text) "

@@ -35,7 +35,10 @@ SKIP_TAGS = frozenset(
     """script style template iframe svg math object embed canvas select textarea head
     noembed noframes audio video datalist title input option""".split()
 )
-# Elements hidden from readers by attribute or inline style (see _hidden).
+# Elements hidden from readers by attribute or inline style (see _hidden). A hidden
+# inline element is skipped with its text; a hidden block-level one is walked, and its
+# frames are flagged (Frames.hidden): closed tabs, accordions and "read more" panels
+# hold content as often as hidden menus and dialogs hold chrome, so the model decides.
 HIDDEN_STYLES = ("display:none", "visibility:hidden")
 HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 CELL_TAGS = frozenset({"td", "th"})
@@ -87,6 +90,8 @@ class Frames:
     tags: list[str] = field(default_factory=list)
     parents: list[int] = field(default_factory=list)
     attrs: list[str] = field(default_factory=list)  # "class id role itemprop" values
+    # 1 where the element or an ancestor is hidden (see _hidden), else 0.
+    hidden: list[int] = field(default_factory=list)
     # The lxml elements, for writing labels; empty unless blockify was asked to keep
     # them (holding a reference to every element costs the walk about 0.3 ms a page).
     elements: list = field(default_factory=list)
@@ -202,8 +207,8 @@ class _Walker:
     def run(self, root, max_blocks: int, keep_elements: bool) -> None:
         """Walk the tree under ``root``; stop once ``max_blocks`` blocks are made."""
         frames = self.frames
-        tags, parents, attrs, elements = (
-            frames.tags, frames.parents, frames.attrs, frames.elements)
+        tags, parents, attrs, hidden, elements = (
+            frames.tags, frames.parents, frames.attrs, frames.hidden, frames.elements)
         blocks, stack, block_stack = self.blocks, self.stack, self.block_stack
         parts, text_frames, flush = self.parts, self.text_frames, self.flush
         # Inside data-dechaff="content"? Only marker elements change it: each pushes
@@ -220,7 +225,8 @@ class _Walker:
                 tag = tag.lower()
                 skip = tag in SKIP_TAGS
                 attributes = {} if skip else dict(element.items())
-                if skip or attributes and _hidden(attributes):
+                own_hidden = bool(attributes) and _hidden(attributes)
+                if skip or own_hidden and tag not in BLOCK_TAGS:
                     events.skip_subtree()
                     stack.append(_SKIPPED)  # placeholder, popped at "end"
                     continue
@@ -239,7 +245,9 @@ class _Walker:
                         markers.append((frame, marked))
                         marked = marker == _CONTENT_MARK
                 tags.append(tag)
-                parents.append(stack[-1] if stack else -1)
+                parent = stack[-1] if stack else -1
+                parents.append(parent)
+                hidden.append(1 if own_hidden or parent >= 0 and hidden[parent] else 0)
                 if keep_elements:
                     elements.append(element)
                 if tag in BLOCK_TAGS:
@@ -346,8 +354,8 @@ def blockify(root, max_blocks: int = MAX_BLOCKS,
     if _blockwalk is not None and not keep_elements and isinstance(root, etree._Element):
         walked = _blockwalk.walk(root, min(max_blocks, sys.maxsize))
         if walked is not None:
-            blocks, tags, parents, attrs = walked
-            return blocks[:max_blocks], Frames(tags, parents, attrs)
+            blocks, tags, parents, attrs, hidden = walked
+            return blocks[:max_blocks], Frames(tags, parents, attrs, hidden)
     walker = _Walker()
     walker.run(root, max_blocks, keep_elements)
     return walker.blocks[:max_blocks], walker.frames

@@ -179,6 +179,7 @@ def _names() -> tuple[str, ...]:
     names += [f"page.{stat}" for stat in _PAGE_SHAPE]
     names += ["title.overlap", "title.found", "title.offset"]
     names += ["dup.log_count"]
+    names += ["hidden.block", "hidden.page_word_share"]
     return tuple(names)
 
 
@@ -746,6 +747,16 @@ def _page_shape(words: np.ndarray, link_density: np.ndarray, heading: np.ndarray
     ]
 
 
+def _hidden(frames, owners: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """hidden.* columns: the block sits in a hidden element (see blocks.HIDDEN_STYLES),
+    and the share of the page's words that do."""
+    if len(frames.hidden) != len(frames.tags):  # Frames made without the flags
+        return np.zeros((len(owners), 2), dtype=np.float32)
+    hidden = np.array(frames.hidden, dtype=bool)[owners]
+    share = words[hidden].sum() / max(words.sum(), 1.0)
+    return np.column_stack([hidden, np.full(len(owners), share)])
+
+
 def _page_types(types: frozenset[str]) -> list[float]:
     return [float(any(t in types for t in family)) for family in PAGE_TYPE_SIGNALS.values()]
 
@@ -812,6 +823,7 @@ def featurize(page: Page) -> Features:
         np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
         _title(texts, page.title, block_words),
         _duplicates(texts)[:, None],
+        _hidden(frames, owners, words),
     ], axis=1, dtype=np.float32)  # each part cast once, no float64 matrix between
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
     return Features(matrix, words, container_ids, owners, frame_parents,
