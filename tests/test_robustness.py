@@ -168,8 +168,9 @@ def letters(text: str) -> Counter:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(html=html_documents())
 def test_extract_never_outputs_text_the_page_does_not_have(extractor, html):
-    """Output words come from the page's visible words: as a multiset of letters and
-    digits (so independent of where blocks are cut), nothing is invented or repeated.
+    """Output words come from the page's text (hidden block-level elements are read
+    too): as a multiset of letters and digits (so independent of where blocks are
+    cut), nothing is invented or repeated.
     Mojibake read back ("Ã¡" -> "á") is the one change, and only where it shows."""
     try:
         with mock.patch("dechaff.article.repair_mojibake", lambda text: text):

@@ -747,7 +747,7 @@ def _page_shape(words: np.ndarray, link_density: np.ndarray, heading: np.ndarray
     ]
 
 
-def _hidden(frames, owners: np.ndarray, words: np.ndarray) -> np.ndarray:
+def _hidden_columns(frames, owners: np.ndarray, words: np.ndarray) -> np.ndarray:
     """hidden.* columns: the block sits in a hidden element (see blocks.HIDDEN_STYLES),
     and the share of the page's words that do."""
     if len(frames.hidden) != len(frames.tags):  # Frames made without the flags
@@ -823,7 +823,7 @@ def featurize(page: Page) -> Features:
         np.tile(np.array(page_row, dtype=np.float32), (n, 1)),
         _title(texts, page.title, block_words),
         _duplicates(texts)[:, None],
-        _hidden(frames, owners, words),
+        _hidden_columns(frames, owners, words),
     ], axis=1, dtype=np.float32)  # each part cast once, no float64 matrix between
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
     return Features(matrix, words, container_ids, owners, frame_parents,
