@@ -35,6 +35,10 @@
  * Returns False, leaving the rest of out unset, as soon as a text holds one of the
  * characters of `unsafe` (str) in its own or lower-cased form: re's case-insensitive
  * matching differs from lower-casing there, and the caller searches with re.
+ *
+ * ngram_slots(texts, max_chars, bits) -> (counts, slots): the hashed word n-grams of
+ * each text as lexicon.ngram_slots gives them (that is the reference): counts (bytes
+ * of int64) how many slots each text has, slots (bytes of int32) all of them in order.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -941,6 +945,175 @@ static PyObject *scan_cues(PyObject *module, PyObject *args) {
     return result;
 }
 
+/* lexicon.py's hashing: FNV-1a over 32-bit values, then a finalizer. */
+#define FNV_OFFSET 0x811C9DC5u
+#define FNV_PRIME 0x01000193u
+#define PAIR_OFFSET 0x9E3779B9u
+#define NGRAM_START 1u
+#define NGRAM_END 2u
+
+static inline uint32_t fnv_step(uint32_t h, uint32_t value) {
+    return (h ^ value) * FNV_PRIME;
+}
+
+static inline uint32_t finish_hash(uint32_t h) {
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    return h;
+}
+
+typedef struct {
+    uint32_t *data;
+    Py_ssize_t size, capacity;
+} HashList;
+
+static int hash_push(HashList *list, uint32_t value) {
+    if (list->size == list->capacity) {
+        Py_ssize_t capacity = list->capacity ? 2 * list->capacity : 256;
+        uint32_t *data = PyMem_Realloc(list->data, (size_t)capacity * sizeof(uint32_t));
+        if (!data) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        list->data = data;
+        list->capacity = capacity;
+    }
+    list->data[list->size++] = value;
+    return 0;
+}
+
+/* The token hashes of the code points data[:n] (lower-cased already, or ASCII to
+   lower-case here when `ascii` is set) into `tokens`: runs of word characters (re's
+   \w), a run of decimal digits inside one read as a single '0', and every other
+   non-space character alone. */
+static int hash_tokens(int kind, const void *data, Py_ssize_t n, int ascii, HashList *tokens) {
+    int status = 0, in_word = 0, in_digits = 0;
+    uint32_t h = FNV_OFFSET;
+    for (Py_ssize_t i = 0; i < n && status == 0; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (ascii && c >= 'A' && c <= 'Z') {
+            c += 32;
+        }
+        if (is_word_char(c)) {
+            if (!in_word) {
+                h = FNV_OFFSET;
+                in_word = 1;
+                in_digits = 0;
+            }
+            if (c < 128 ? (c >= '0' && c <= '9') : Py_UNICODE_ISDECIMAL(c)) {
+                if (in_digits) {
+                    continue;
+                }
+                in_digits = 1;
+                c = '0';
+            } else {
+                in_digits = 0;
+            }
+            h = fnv_step(h, (uint32_t)c);
+            continue;
+        }
+        if (in_word) {
+            status = hash_push(tokens, h);
+            in_word = 0;
+        }
+        if (status == 0 && !Py_UNICODE_ISSPACE(c)) {
+            status = hash_push(tokens, fnv_step(FNV_OFFSET, (uint32_t)c));
+        }
+    }
+    if (status == 0 && in_word) {
+        status = hash_push(tokens, h);
+    }
+    return status;
+}
+
+/* The token hashes of text[:max_chars].lower() into `tokens` (emptied first). An ASCII
+   text is read in place: str.lower() changes only A-Z there. */
+static int token_hashes(PyObject *text, Py_ssize_t max_chars, HashList *tokens) {
+    tokens->size = 0;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t n = length < max_chars ? length : max_chars;
+    if (PyUnicode_IS_ASCII(text)) {
+        return hash_tokens(PyUnicode_1BYTE_KIND, PyUnicode_DATA(text), n, 1, tokens);
+    }
+    PyObject *head = PyUnicode_Substring(text, 0, n);
+    if (!head) {
+        return -1;
+    }
+    PyObject *lowered = PyObject_CallMethod(head, "lower", NULL);
+    Py_DECREF(head);
+    if (!lowered) {
+        return -1;
+    }
+    int status = hash_tokens(PyUnicode_KIND(lowered), PyUnicode_DATA(lowered),
+                             PyUnicode_GET_LENGTH(lowered), 0, tokens);
+    Py_DECREF(lowered);
+    return status;
+}
+
+/* A text's slots onto `slots`: its tokens, then the pairs of neighbouring tokens with
+   the text's start and end as tokens. */
+static int push_slots(const HashList *tokens, uint32_t mask, HashList *slots) {
+    for (Py_ssize_t k = 0; k < tokens->size; k++) {
+        if (hash_push(slots, finish_hash(tokens->data[k]) & mask) < 0) {
+            return -1;
+        }
+    }
+    uint32_t previous = NGRAM_START;
+    for (Py_ssize_t k = 0; k <= tokens->size; k++) {
+        uint32_t next = k < tokens->size ? tokens->data[k] : NGRAM_END;
+        uint32_t pair = fnv_step(fnv_step(fnv_step(FNV_OFFSET, PAIR_OFFSET), previous), next);
+        if (hash_push(slots, finish_hash(pair) & mask) < 0) {
+            return -1;
+        }
+        previous = next;
+    }
+    return 0;
+}
+
+static PyObject *ngram_slots(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *texts;
+    Py_ssize_t max_chars;
+    int bits;
+    if (!PyArg_ParseTuple(args, "O!ni:ngram_slots", &PyList_Type, &texts, &max_chars, &bits)
+        || all_str(texts, "ngram_slots", "texts") < 0) {
+        return NULL;
+    }
+    if (bits < 1 || bits > 31 || max_chars < 0) {
+        PyErr_SetString(PyExc_ValueError, "ngram_slots: bits must be 1 to 31, max_chars >= 0");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    PyObject *counts = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int64_t));
+    if (!counts) {
+        return NULL;
+    }
+    int64_t *count = (int64_t *)PyBytes_AS_STRING(counts);
+    HashList tokens = {NULL, 0, 0}, slots = {NULL, 0, 0};
+    uint32_t mask = (uint32_t)((1u << bits) - 1u);
+    int status = 0;
+    for (Py_ssize_t i = 0; i < n && status == 0; i++) {
+        Py_ssize_t before = slots.size;
+        status = token_hashes(PyList_GET_ITEM(texts, i), max_chars, &tokens);
+        if (status == 0) {
+            status = push_slots(&tokens, mask, &slots);
+        }
+        count[i] = (int64_t)(slots.size - before);
+    }
+    PyObject *result = NULL;
+    if (status == 0) {
+        PyObject *packed = PyBytes_FromStringAndSize(
+            (const char *)slots.data, slots.size * (Py_ssize_t)sizeof(int32_t));
+        result = packed ? PyTuple_Pack(2, counts, packed) : NULL;
+        Py_XDECREF(packed);
+    }
+    PyMem_Free(tokens.data);
+    PyMem_Free(slots.data);
+    Py_DECREF(counts);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"build_needles", build_needles, METH_VARARGS,
      "build_needles(needles): the automaton (bytes) that mark_needles runs, for up to 64 "
@@ -966,6 +1139,9 @@ static PyMethodDef methods[] = {
      "scan_cues(texts, automaton, unsafe, limits, out): out[i, k] = 1 where pattern k "
      "(dfa.py) matches lower-cased text i, shorter than limits[k]; False if a text holds "
      "a character of unsafe."},
+    {"ngram_slots", ngram_slots, METH_VARARGS,
+     "ngram_slots(texts, max_chars, bits) -> (counts, slots): each text's hashed word "
+     "n-grams (lexicon.py): counts (int64 bytes) per text, slots (int32 bytes)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .lexicon import Lexicon
 from .trees import TreeEnsemble
 
 # A block is kept when its content probability reaches this.
@@ -72,15 +73,25 @@ class ContentModel:
     """The fitted model as shipped: a first pass over block features, and optionally a
     second pass that also sees the first pass's probabilities around each block.
 
+    With a ``lexicon`` (lexicon.Lexicon), the first pass also reads its score of each
+    block's own words, as one more column after the block features.
     ``probabilities(features)`` gives P(content) per block; blocks at or above
     ``threshold`` are kept.
     """
 
     def __init__(self, first: FittedPass, second: FittedPass | None,
-                 threshold: float = DEFAULT_THRESHOLD) -> None:
+                 threshold: float = DEFAULT_THRESHOLD, lexicon: Lexicon | None = None
+                 ) -> None:
         self.first = first
         self.second = second
         self.threshold = threshold
+        self.lexicon = lexicon
+
+    def first_matrix(self, features) -> np.ndarray:
+        """What the first pass reads: the block features, and the lexicon's scores."""
+        if self.lexicon is None:
+            return features.X
+        return np.hstack([features.X, self.lexicon.score(features.texts)[:, None]])
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -92,10 +103,11 @@ class ContentModel:
         second only for a page with blocks)."""
         from .features import context_features
 
-        first = self.first.content_probability(features.X)
-        out = [(features.X, first)]
+        matrix = self.first_matrix(features)
+        first = self.first.content_probability(matrix)
+        out = [(matrix, first)]
         if self.second is not None and len(first):
-            matrix = np.hstack([features.X, context_features(features, first)])
+            matrix = np.hstack([matrix, context_features(features, first)])
             out.append((matrix, self.second.content_probability(matrix)))
         return out
 
@@ -122,7 +134,8 @@ class ContentModel:
 
     def __repr__(self) -> str:
         passes = "two passes" if self.second is not None else "one pass"
-        return f"ContentModel({passes}, {len(self.feature_names)} features, " \
+        lexicon = ", lexicon" if self.lexicon is not None else ""
+        return f"ContentModel({passes}{lexicon}, {len(self.feature_names)} features, " \
                f"threshold={self.threshold})"
 
 

@@ -132,6 +132,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         options["min_label_f1"] = args.min_label_f1
     if args.max_features is not None:
         options["max_features"] = args.max_features
+    if args.lexicon:
+        options["lexicon"] = True
     return TrainConfig(folds=args.folds, seed=args.seed, n_jobs=args.jobs,
                        threshold=args.threshold, weights=dict(args.weight), **options)
 
@@ -304,6 +306,9 @@ def _add_train(commands) -> None:
                             "random per split (default 1: all; below 1 needs "
                             "scikit-learn >= 1.4); several shares train one model each "
                             "and average them")
+    train.add_argument("--lexicon", action="store_true",
+                       help="also learn which words and word pairs of a block mark "
+                            "chrome or content (a linear model the first pass reads)")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")

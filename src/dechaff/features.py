@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -222,6 +222,7 @@ class Features:
     groups: np.ndarray  # (blocks, GROUP_KEYS) group id of each block under each key
     # structure.chains: every (block, ancestor frame, distance) of the page
     chains: tuple[np.ndarray, np.ndarray, np.ndarray]
+    texts: list[str] = field(default_factory=list)  # each block's text (for a lexicon)
 
     def __len__(self) -> int:
         return len(self.X)
@@ -827,7 +828,7 @@ def featurize(page: Page) -> Features:
     ], axis=1, dtype=np.float32)  # each part cast once, no float64 matrix between
     assert matrix.shape[1] == len(FEATURE_NAMES), (matrix.shape, len(FEATURE_NAMES))
     return Features(matrix, words, container_ids, owners, frame_parents,
-                    _groups(sibling_ids, style_ids, ancestors), page_chains)
+                    _groups(sibling_ids, style_ids, ancestors), page_chains, texts)
 
 
 # Group ids (frame indices, or minus one minus the block's index) are made dense by

@@ -18,11 +18,15 @@ import numpy as np
 from . import __version__
 from .classify import AveragedModel, ContentModel, Model, TreePass
 from .features import CONTEXT_NAMES, FEATURE_NAMES
+from .lexicon import LEXICON_NAMES, Lexicon
 from .trees import TreeEnsemble
 
 MANIFEST_VERSION = 4  # 4: averaged models ("members"); 3 and earlier hold one member
-# What a model of this code version may have been trained on: one pass, or two.
-KNOWN_FEATURE_LISTS = (FEATURE_NAMES, FEATURE_NAMES + CONTEXT_NAMES)
+# What a model of this code version may have been trained on: one pass, or two; with a
+# lexicon's score after the block features, or without.
+FIRST_PASS_LISTS = (FEATURE_NAMES, FEATURE_NAMES + LEXICON_NAMES)
+KNOWN_FEATURE_LISTS = tuple(first + more for first in FIRST_PASS_LISTS
+                            for more in ((), CONTEXT_NAMES))
 DEFAULT_MODEL = "default.npz"
 RETRAIN_HINT = "retrain it with `dechaff train DATA_DIR --out MODEL` (see README: Retraining)"
 PASSES = ("first", "second")
@@ -32,6 +36,11 @@ def pass_names(member: int) -> tuple[str, str]:
     """The array prefixes of a member's two passes: the first member's are those of a
     one-member model file."""
     return PASSES if member == 0 else tuple(f"member{member}.{name}" for name in PASSES)
+
+
+def lexicon_name(member: int) -> str:
+    """The array prefix of a member's lexicon."""
+    return "lexicon" if member == 0 else f"member{member}.lexicon"
 
 
 class ModelError(RuntimeError):
@@ -53,12 +62,16 @@ def save_model(model: Model, path: str | Path, metadata: dict) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays, passes = {}, {}
+    arrays, passes, lexicons = {}, {}, {}
     for k, member in enumerate(model.members):
         for name, classifier in zip(pass_names(k), (member.first, member.second)):
             if classifier is not None:
                 arrays.update(classifier.trees_.to_arrays(name))
                 passes[name] = classifier.get_params()
+        if member.lexicon is not None:
+            arrays[f"{lexicon_name(k)}.coef"] = member.lexicon.coef_
+            arrays[f"{lexicon_name(k)}.intercept"] = np.array([member.lexicon.intercept_])
+            lexicons[lexicon_name(k)] = member.lexicon.get_params()
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
     manifest = {
@@ -72,6 +85,7 @@ def save_model(model: Model, path: str | Path, metadata: dict) -> Path:
         "classifiers": {k: {**v, "feature_names": len(v["feature_names"])}
                         for k, v in passes.items()},
         "threshold": model.threshold,
+        **({"lexicons": lexicons} if lexicons else {}),
         **metadata,
     }
     manifest_file = manifest_path(path)
@@ -128,15 +142,30 @@ def load_model(path: str | Path | None = None) -> Model:
 def _member(arrays, manifest: dict, k: int, threshold: float) -> ContentModel | None:
     """Member k as the manifest describes it, or None where the file holds another."""
     names = manifest["feature_names"]
+    lexicon = _lexicon(arrays, lexicon_name(k), manifest.get("lexicons", {}))
+    first_width = len(FEATURE_NAMES) + (len(LEXICON_NAMES) if lexicon else 0)
     classifiers = [
-        _pass(arrays, name, names[: len(FEATURE_NAMES) if i == 0 else len(names)],
+        _pass(arrays, name, names[: first_width if i == 0 else len(names)],
               manifest.get("classifiers", {}).get(name, {}))
         if f"{name}.roots" in arrays.files else None
         for i, name in enumerate(pass_names(k))
     ]
     if classifiers[0] is None or (classifiers[1] is None) != (manifest.get("passes") == 1):
         return None
-    return ContentModel(classifiers[0], classifiers[1], threshold)
+    return ContentModel(classifiers[0], classifiers[1], threshold, lexicon)
+
+
+def _lexicon(arrays, name: str, params: dict) -> Lexicon | None:
+    """The lexicon stored under ``name``, if the file holds one."""
+    if f"{name}.coef" not in arrays.files:
+        return None
+    lexicon = Lexicon(C=float(params.get(name, {}).get("C", 1.0)),
+                      bits=int(params.get(name, {}).get("bits", 0)))
+    lexicon.coef_ = np.asarray(arrays[f"{name}.coef"], dtype=np.float32)
+    lexicon.intercept_ = float(arrays[f"{name}.intercept"][0])
+    if lexicon.coef_.shape != (1 << lexicon.bits,):
+        raise ValueError(f"{name} holds {lexicon.coef_.shape} weights, not 2**{lexicon.bits}")
+    return lexicon
 
 
 def _pass(arrays, name: str, feature_names: list[str], params: dict) -> TreePass:

@@ -19,6 +19,7 @@ from .datasets import SkippedPage, list_pages, read_page_labels
 from .estimator import BlockClassifier
 from .evaluate import PageResult, score_page, summarize
 from .features import CONTEXT_NAMES, FEATURE_NAMES, Features, context_features, featurize
+from .lexicon import LEXICON_NAMES, Lexicon
 from .model_io import save_model
 from .page import read_page
 
@@ -63,6 +64,9 @@ class TrainConfig:
     # Boosting steps of the second pass (None: max_iter). Its inputs are already close
     # to the answer: in a staged check 100 steps did as well as 300 (BENCHMARKS.md).
     second_max_iter: int | None = None
+    # A lexicon (lexicon.Lexicon): a linear model of each block's own words, whose
+    # score the first pass reads as one more feature (BENCHMARKS.md, "The lexicon").
+    lexicon: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.max_features, int | float):
@@ -214,13 +218,38 @@ def grouped_folds(pages: list[PageData], folds: int):
     return GroupKFold(n_splits=folds).split(np.zeros(len(pages)), groups=groups)
 
 
-def first_pass_oof(pages: list[PageData], config: TrainConfig) -> list[np.ndarray]:
-    """Out-of-fold first-pass probabilities, the second pass's honest inputs."""
+def first_pass_oof(pages: list[PageData], config: TrainConfig,
+                   matrices: list[np.ndarray] | None = None,
+                   names: tuple[str, ...] = FEATURE_NAMES) -> list[np.ndarray]:
+    """Out-of-fold first-pass probabilities, the second pass's honest inputs
+    (``matrices``, columns ``names``, replace the pages' features.X)."""
+    matrices = matrices if matrices is not None else [p.features.X for p in pages]
     out: list[np.ndarray] = [np.zeros(0)] * len(pages)
     for train_idx, test_idx in grouped_folds(pages, config.inner_folds):
-        model = config.model().fit(*stack([pages[i] for i in train_idx]))
+        model = config.model(names=names).fit(
+            *stack([pages[i] for i in train_idx], [matrices[i] for i in train_idx]))
         for i in test_idx:
-            out[i] = model.content_probability(pages[i].features.X)
+            out[i] = model.content_probability(matrices[i])
+    return out
+
+
+def _texts_and_labels(pages: list[PageData]) -> tuple[list[str], np.ndarray]:
+    return [t for p in pages for t in p.features.texts], np.concatenate([p.y for p in pages])
+
+
+def fit_lexicon(pages: list[PageData]) -> Lexicon:
+    """A lexicon of the pages' blocks, each block weighing the same."""
+    return Lexicon().fit(*_texts_and_labels(pages))
+
+
+def lexicon_oof(pages: list[PageData], config: TrainConfig) -> list[np.ndarray]:
+    """Out-of-fold lexicon scores: what the first pass learns from, as a lexicon that
+    has not seen a page scores it."""
+    out: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(pages)
+    for train_idx, test_idx in grouped_folds(pages, config.inner_folds):
+        lexicon = fit_lexicon([pages[i] for i in train_idx])
+        for i in test_idx:
+            out[i] = lexicon.score(pages[i].features.texts)
     return out
 
 
@@ -268,16 +297,21 @@ def fit(pages: list[PageData], config: TrainConfig, threshold: float
 def fit_member(pages: list[PageData], config: TrainConfig, threshold: float
                ) -> ContentModel:
     """The first pass, then the second on its out-of-fold probabilities (so it learns
-    from probabilities like those it will see)."""
-    first = config.model().fit(*stack(pages))
+    from probabilities like those it will see); with a lexicon if configured, whose
+    out-of-fold scores the first pass learns from."""
+    lexicon, names, inputs = None, FEATURE_NAMES, [p.features.X for p in pages]
+    if config.lexicon:
+        lexicon, names = fit_lexicon(pages), FEATURE_NAMES + LEXICON_NAMES
+        inputs = [np.hstack([x, s[:, None]]) for x, s in zip(inputs, lexicon_oof(pages, config))]
+    first = config.model(names=names).fit(*stack(pages, inputs))
     if not config.two_pass:
-        return ContentModel(first, None, threshold)
-    oof = first_pass_oof(pages, config)
-    matrices = [np.hstack([p.features.X, context_features(p.features, q)])
-                for p, q in zip(pages, oof)]
-    second = config.model(names=FEATURE_NAMES + CONTEXT_NAMES,
+        return ContentModel(first, None, threshold, lexicon)
+    oof = first_pass_oof(pages, config, inputs, names)
+    matrices = [np.hstack([x, context_features(p.features, q)])
+                for x, p, q in zip(inputs, pages, oof)]
+    second = config.model(names=names + CONTEXT_NAMES,
                           max_iter=config.second_max_iter).fit(*stack(pages, matrices))
-    return ContentModel(first, second, threshold)
+    return ContentModel(first, second, threshold, lexicon)
 
 
 def cross_validate(pages: list[PageData], config: TrainConfig,
@@ -374,6 +408,7 @@ _OPTIONS = {
     "max_iter": "--max-iter", "second_max_iter": "--second-max-iter",
     "max_features": "--max-features", "min_label_f1": "--min-label-f1",
     "folds": "--folds", "seed": "--seed", "threshold": "--threshold",
+    "lexicon": "--lexicon",
 }
 
 
@@ -384,6 +419,9 @@ def command_options(config: TrainConfig) -> list[str]:
     for name, option in _OPTIONS.items():
         value = getattr(config, name)
         if value == getattr(default, name):
+            continue
+        if isinstance(value, bool):  # a flag: given when true
+            options.append(option)
             continue
         if isinstance(value, tuple):
             value = ",".join(f"{v:g}" for v in value)
