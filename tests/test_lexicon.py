@@ -143,7 +143,8 @@ def test_a_lexicon_model_scores_the_first_pass_on_the_lexicon_column(lexicon_mod
     assert not np.allclose(model.first.content_probability(shifted), first)
 
 
-def test_a_lexicon_model_survives_saving_and_cleans_a_page(lexicon_model, capsys):
+def test_a_saved_lexicon_model_loads_in_the_clean_command_and_keeps_text(lexicon_model,
+                                                                         capsys):
     assert main(["clean", str(LABELED / "news-article.html"), "--model",
                  str(lexicon_model)]) == 0
     assert len(capsys.readouterr().out.split()) > 50

@@ -143,7 +143,7 @@ def _member(arrays, manifest: dict, k: int, threshold: float) -> ContentModel | 
     """Member k as the manifest describes it, or None where the file holds another."""
     names = manifest["feature_names"]
     lexicon = _lexicon(arrays, lexicon_name(k), manifest.get("lexicons", {}))
-    first_width = len(FEATURE_NAMES) + (len(LEXICON_NAMES) if lexicon else 0)
+    first_width = len(FEATURE_NAMES) + (len(LEXICON_NAMES) if lexicon is not None else 0)
     classifiers = [
         _pass(arrays, name, names[: first_width if i == 0 else len(names)],
               manifest.get("classifiers", {}).get(name, {}))
@@ -159,8 +159,8 @@ def _lexicon(arrays, name: str, params: dict) -> Lexicon | None:
     """The lexicon stored under ``name``, if the file holds one."""
     if f"{name}.coef" not in arrays.files:
         return None
-    lexicon = Lexicon(C=float(params.get(name, {}).get("C", 1.0)),
-                      bits=int(params.get(name, {}).get("bits", 0)))
+    settings = params.get(name, {})
+    lexicon = Lexicon(C=float(settings.get("C", 1.0)), bits=int(settings.get("bits", 0)))
     lexicon.coef_ = np.asarray(arrays[f"{name}.coef"], dtype=np.float32)
     lexicon.intercept_ = float(arrays[f"{name}.intercept"][0])
     if lexicon.coef_.shape != (1 << lexicon.bits,):
