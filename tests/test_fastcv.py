@@ -82,3 +82,30 @@ def test_extra_columns_reach_the_model(tmp_path, monkeypatch, capsys):
 def test_weights_split_at_the_last_equals_sign(value):
     directory, weight = _fastcv()._weight(value)
     assert value == f"{directory}={weight:g}"
+
+
+def _errors():
+    spec = importlib.util.spec_from_file_location("errors", ROOT / "bench" / "errors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_error_analysis_reads_the_saved_probabilities(tmp_path, monkeypatch, capsys):
+    cache, saved = tmp_path / "pages.pkl", tmp_path / "oof.pkl"
+    _run(_fastcv(), monkeypatch, capsys, "--cache", str(cache), "--save", str(saved))
+    with saved.open("rb") as f:
+        probabilities = pickle.load(f)
+    monkeypatch.setattr(sys, "argv", ["errors.py", str(DATA), "--cache", str(cache),
+                                      "--probabilities", str(saved), "--worst", "3"])
+    assert _errors().main() == 0
+    out = capsys.readouterr().out
+    shown = [line.split()[0] for line in out.splitlines() if " F1 " in line]
+    assert len(shown) == 3 and set(shown) <= set(probabilities["page_ids"])
+    assert "kept but chrome" in out and "dropped but content" in out
+
+    probabilities["page_ids"].reverse()  # the same pages, in another order: refused
+    with saved.open("wb") as f:
+        pickle.dump(probabilities, f)
+    with pytest.raises(SystemExit, match="other pages"):
+        _errors().main()
