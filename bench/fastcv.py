@@ -11,8 +11,8 @@ larger boosting steps, and the second pass learns from first-pass probabilities
 cross-validated once over all pages (5 folds grouped by domain) rather than in nested
 folds, so a second-pass training page's inputs come from models that saw the test
 fold's pages. Its figures rank feature sets; they are not the shipped model's scores.
-Differences under about 0.003 overall, or 0.02 for one page type, are within what
-changing an unrelated feature moves (BENCHMARKS.md, "Cards and images").
+Differences under about 0.003 overall, or 0.04 for one page type, are within what
+a column of random numbers moves (BENCHMARKS.md, "Cards, images and page thresholds").
 
 ``--cache FILE`` keeps the prepared pages (blocks, features, labels) in a pickle: the
 first run writes it, later runs with the same data read it in seconds. It is only a
