@@ -121,10 +121,12 @@ class PageData:
 
     @property
     def weights(self) -> np.ndarray:
-        """Each block weighs its share of the page's words, each page weighs the same
-        times its directory's weight.
+        """Each block weighs its share of the page's words (words + 1, as the metric
+        counts words); a page weighs its number of blocks times its directory's weight.
 
-        That mirrors the metric: the mean over pages of a word-level F1.
+        Within a page that mirrors the metric, a word-level F1. Across pages, weighing
+        each page the same, as the metric's mean over pages would, or by the square
+        root of its blocks did no better (BENCHMARKS.md, "Feature experiments").
         """
         words = np.array([b.words for b in self.blocks], dtype=np.float64) + 1.0
         if not len(self.blocks):
