@@ -59,8 +59,27 @@ def training_directories(names: list[str]) -> list[Path]:
     return [WCXB if name == WCXB.name else ROOT / "labeled_data" / name for name in names]
 
 
+# numpy picks its float loops by the processor's vector extensions. The shipped model
+# was trained with AVX-512; with AVX2 loops 11 feature columns differ in the last
+# float32 bit (README, "Training"), which flips near-tie splits, so there a rebuild is
+# checked by what it keeps rather than bit for bit.
+TRAINED_WITH = "AVX512F"
+# Share of the labeled pages' blocks that a rebuild on other vector extensions keeps or
+# drops as the shipped model does, at least (2026-12-02 on AVX2: 930 of 954, 0.975).
+REBUILD_AGREEMENT = 0.95
+
+
+def _numpy_features() -> dict:
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # numpy < 2
+        from numpy.core._multiarray_umath import __cpu_features__
+    return __cpu_features__
+
+
 def test_documented_train_command_rebuilds_the_shipped_model():
-    """The manifest's `dechaff train` command reproduces the shipped model."""
+    """The manifest's `dechaff train` command reproduces the shipped model: bit for bit
+    on the vector extensions it was trained with, in what it keeps elsewhere."""
     manifest = read_manifest(default_model_path())
     training = manifest["training"]
     directories = training_directories(training["data"])
@@ -71,7 +90,13 @@ def test_documented_train_command_rebuilds_the_shipped_model():
     pages = load_pages(directories, progress=False, weights=weights)
     rebuilt = fit(pages, config, manifest["threshold"])
     shipped = load_model()
-    for ref in list_pages(LABELED)[:5]:
-        features = prepare_page(ref).features
-        assert np.allclose(rebuilt.probabilities(features), shipped.probabilities(features),
-                           atol=1e-9)
+    features = [prepare_page(ref).features for ref in list_pages(LABELED)]
+    if _numpy_features().get(TRAINED_WITH):
+        for f in features:
+            assert np.allclose(rebuilt.probabilities(f), shipped.probabilities(f), atol=1e-9)
+        return
+    alike = sum(int(np.sum((rebuilt.probabilities(f) >= shipped.threshold)
+                           == (shipped.probabilities(f) >= shipped.threshold)))
+                for f in features)
+    blocks = sum(len(f.X) for f in features)
+    assert alike / blocks >= REBUILD_AGREEMENT, f"{alike} of {blocks} blocks alike"
