@@ -109,3 +109,17 @@ def test_error_analysis_reads_the_saved_probabilities(tmp_path, monkeypatch, cap
         pickle.dump(probabilities, f)
     with pytest.raises(SystemExit, match="other pages"):
         _errors().main()
+
+
+def test_a_domain_share_draws_whole_sites_the_same_way_for_a_seed():
+    from types import SimpleNamespace
+
+    pages = [SimpleNamespace(domain=f"site{i // 3}.example") for i in range(30)]  # 10 sites
+    some = _fastcv()._some_domains
+    everything = list(range(30))
+    assert some(pages, everything, 1.0, seed=0) == everything
+    drawn = some(pages, everything, 0.8, seed=0)
+    sites = {pages[i].domain for i in drawn}
+    assert len(sites) == 8 and len(drawn) == 24  # every page of each site drawn
+    assert drawn == some(pages, everything, 0.8, seed=0)
+    assert drawn != some(pages, everything, 0.8, seed=1)
