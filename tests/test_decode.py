@@ -74,9 +74,21 @@ def test_utf8_read_as_latin1_is_read_back():
     assert repair_mojibake(misread) == "in debt—nearly seven in ten"
 
 
+@pytest.mark.parametrize(("misread", "good"), [
+    # A no-break space misread as "Â\u00a0", its second half collapsed to a space...
+    ("How free isÂ free CRM?", "How free is\u00a0free CRM?"),
+    ("1.Â Â Myth: all fats are bad", "1.\u00a0\u00a0Myth: all fats are bad"),
+    # ... or cut off with the whitespace at the end of a block.
+    ("notices on behalf of your LLC.Â", "notices on behalf of your LLC."),
+])
+def test_a_misread_no_break_space_is_read_back(misread, good):
+    assert repair_mojibake(misread) == good
+
+
 @pytest.mark.parametrize("text", [
     "naïve café — “quotes” ½ ± © Größe ¿Qué?",
     "SÃO PAULO",  # Ã followed by a letter: no UTF-8 sequence
+    "ROMÂNIA, GRÂ",  # Â ending a capitalised word: ftfy sees no mojibake
     "Москва, 東京, Hà Nội, Zażółć gęślą jaźń, Ελληνικά",
     "Æ Ç È É Ê Ë Ì Í Î Ï",
 ])

@@ -42,11 +42,17 @@ _LATIN1_ALIASES = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso8
 # on a page), or a lead byte's character (Â-ô) followed by a continuation byte's
 # (U+0080-U+00BF, or windows-1252's characters for 0x80-0x9F), as in "â€™" for "’" or
 # "Ã©" for "é". Only text showing one is handed to ftfy, which decides.
+# A no-break space (C2 A0, "Â\u00a0" misread) whose second half became a plain space
+# when the page's whitespace was collapsed, or was cut off at the end of a block, shows
+# as "Â" before a space or at the end: "isÂ free", "your LLC.Â". So does "à" (C3 A0) as
+# "Ã ". ftfy reads the first back (restore_byte_a0); END_NBSP lends the second its space.
 _MOJIBAKE = re.compile(
     "[\u0080-\u009f]|[\u00c2-\u00f4][\u00a0-\u00bf\u20ac\u201a\u0192\u201e\u2026"
     "\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d"
     "\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]"
+    "|[\u00c2\u00c3](?:\\s|$)"
 )
+END_NBSP = ("\u00c2", "\u00c3")
 
 _MOJIBAKE_LEAD = re.compile("[\u0080-\u009f\u00c2-\u00f4]")
 
@@ -167,4 +173,8 @@ def repair_mojibake(text: str) -> str:
         return text
     import ftfy  # only for the pages that need it: its import costs 50-100 ms
 
-    return ftfy.fix_encoding(text)
+    if not text.endswith(END_NBSP):
+        return ftfy.fix_encoding(text)
+    fixed = ftfy.fix_encoding(text + " ")  # the space the block's end took from it
+    fixed = fixed[:-1] if fixed.endswith((" ", "\u00a0")) else fixed
+    return fixed if fixed.strip() else text  # a block of nothing else stays as it is
