@@ -80,6 +80,9 @@ def test_utf8_read_as_latin1_is_read_back():
     ("1.Â Â Myth: all fats are bad", "1.\u00a0\u00a0Myth: all fats are bad"),
     # ... or cut off with the whitespace at the end of a block.
     ("notices on behalf of your LLC.Â", "notices on behalf of your LLC."),
+    # "à" (C3 A0) misread as "Ã\u00a0", its A0 collapsed or cut off alike.
+    ("VoilÃ la solution", "Voilà la solution"),
+    ("Bon appÃ©tit, et voilÃ", "Bon appétit, et voilà"),
 ])
 def test_a_misread_no_break_space_is_read_back(misread, good):
     assert repair_mojibake(misread) == good

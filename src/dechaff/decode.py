@@ -45,14 +45,15 @@ _LATIN1_ALIASES = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso8
 # A no-break space (C2 A0, "Â\u00a0" misread) whose second half became a plain space
 # when the page's whitespace was collapsed, or was cut off at the end of a block, shows
 # as "Â" before a space or at the end: "isÂ free", "your LLC.Â". So does "à" (C3 A0) as
-# "Ã ". ftfy reads the first back (restore_byte_a0); END_NBSP lends the second its space.
+# "Ã ". ftfy reads such a pair back (restore_byte_a0); at the end, repair_mojibake lends
+# it the space first. _A0_LEADS are the lead characters that pair with an A0 byte.
+_A0_LEADS = "\u00c2\u00c3"
 _MOJIBAKE = re.compile(
     "[\u0080-\u009f]|[\u00c2-\u00f4][\u00a0-\u00bf\u20ac\u201a\u0192\u201e\u2026"
     "\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d"
     "\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]"
-    "|[\u00c2\u00c3](?:\\s|$)"
+    f"|[{_A0_LEADS}](?:\\s|$)"
 )
-END_NBSP = ("\u00c2", "\u00c3")
 
 _MOJIBAKE_LEAD = re.compile("[\u0080-\u009f\u00c2-\u00f4]")
 
@@ -173,7 +174,7 @@ def repair_mojibake(text: str) -> str:
         return text
     import ftfy  # only for the pages that need it: its import costs 50-100 ms
 
-    if not text.endswith(END_NBSP):
+    if not text.endswith(tuple(_A0_LEADS)):
         return ftfy.fix_encoding(text)
     fixed = ftfy.fix_encoding(text + " ")  # the space the block's end took from it
     fixed = fixed[:-1] if fixed.endswith((" ", "\u00a0")) else fixed
