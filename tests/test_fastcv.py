@@ -123,3 +123,13 @@ def test_a_domain_share_draws_whole_sites_the_same_way_for_a_seed():
     assert len(sites) == 8 and len(drawn) == 24  # every page of each site drawn
     assert drawn == some(pages, everything, 0.8, seed=0)
     assert drawn != some(pages, everything, 0.8, seed=1)
+
+
+def test_distilling_changes_the_second_pass_and_not_the_first(tmp_path, monkeypatch, capsys):
+    fastcv = _fastcv()
+    cache = str(tmp_path / "pages.pkl")
+    plain, _ = _run(fastcv, monkeypatch, capsys, "--cache", cache, steps=10)
+    distilled, _ = _run(fastcv, monkeypatch, capsys, "--cache", cache, "--distill", "0.5",
+                        steps=10)
+    assert plain[:2] == distilled[:2]  # the first pass's lines
+    assert plain[2:] != distilled[2:]

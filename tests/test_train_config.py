@@ -13,7 +13,7 @@ from dechaff.cli import build_parser, main, train_config
 from dechaff.datasets import list_pages
 from dechaff.estimator import FEATURE_SAMPLING_SINCE, BlockClassifier, _sklearn_version
 from dechaff.model_io import load_model, manifest_path
-from dechaff.train import TrainConfig, command_options, fit, prepare_page
+from dechaff.train import TrainConfig, command_options, fit, prepare_page, soft_targets
 
 from .conftest import LABELED
 
@@ -97,6 +97,7 @@ def test_the_scikit_learn_version_is_read_from_release_and_pre_release_strings(
     TrainConfig(max_features=(1.0, 0.5)),
     TrainConfig(max_iter=100, second_max_iter=50, min_label_f1=0.5, folds=4, seed=3,
                 threshold=0.35, max_features=(0.75,)),
+    TrainConfig(distill=0.5, lexicon=True),
 ])
 def test_the_recorded_command_options_give_back_the_configuration(config):
     options = command_options(config)
@@ -108,3 +109,54 @@ def test_the_recorded_command_names_the_options_that_differ_from_the_defaults():
     assert command_options(TrainConfig()) == []
     assert command_options(TrainConfig(max_features=(1.0, 0.5), seed=2)) == \
         ["--max-features 1,0.5", "--seed 2"]
+
+
+def test_soft_targets_weigh_each_row_as_content_by_its_target_and_as_chrome_by_the_rest():
+    X = np.array([[1.0], [2.0]])
+    y, w, teacher = np.array([1, 0]), np.array([1.0, 2.0]), np.array([0.2, 0.6])
+    # Targets 0.5 * label + 0.5 * teacher: 0.6 and 0.3.
+    X2, y2, w2 = soft_targets(X, y, w, teacher, 0.5)
+    assert X2[:, 0].tolist() == [1.0, 2.0, 1.0, 2.0]
+    assert y2.tolist() == [1, 1, 0, 0]
+    assert np.allclose(w2, [0.6, 0.6, 0.4, 1.4])
+
+
+def test_soft_targets_of_the_labels_alone_are_the_rows_as_they_were():
+    X, y, w = np.array([[1.0], [2.0]]), np.array([1, 0]), np.array([1.0, 2.0])
+    X2, y2, w2 = soft_targets(X, y, w, np.array([0.3, 0.9]), 0.0)
+    assert (X2.tolist(), y2.tolist(), w2.tolist()) == ([[1.0], [2.0]], [1, 0], [1.0, 2.0])
+
+
+def test_a_classifier_fitted_on_soft_targets_learns_the_teachers_probability():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 2))
+    y = (rng.random(4000) < 0.5).astype(int)  # labels that say nothing of X
+    teacher = np.where(X[:, 0] > 0, 0.8, 0.1)  # a teacher that reads column 0
+    with threadpool_limits(1):
+        model = BlockClassifier(max_iter=50).fit(*soft_targets(X, y, np.ones(4000), teacher, 1.0))
+    p = model.content_probability(np.array([[1.0, 0.0], [-1.0, 0.0]]))
+    assert np.allclose(p, [0.8, 0.1], atol=0.05)
+
+
+def test_distilling_changes_the_second_pass_and_leaves_the_first_as_it_was():
+    pages = [prepare_page(ref) for ref in list_pages(LABELED)]
+    with threadpool_limits(1):
+        plain = fit(pages, TrainConfig(max_iter=10), 0.5)
+        distilled = fit(pages, TrainConfig(max_iter=10, distill=0.5), 0.5)
+    X = np.vstack([p.features.X for p in pages])
+    assert np.array_equal(plain.first.content_probability(X),
+                          distilled.first.content_probability(X))
+    assert not np.array_equal(plain.probabilities(pages[0].features),
+                              distilled.probabilities(pages[0].features))
+
+
+@pytest.mark.parametrize("share", ["1.5", "-0.2", "half", "nan"])
+def test_the_train_command_refuses_a_distilled_share_outside_0_to_1(share, capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        main(["train", str(LABELED), "--out", str(tmp_path / "m.npz"), "--distill", share])
+    assert "expected a share in [0, 1]" in capsys.readouterr().err
+
+
+def test_a_distilled_share_outside_0_to_1_is_refused_by_the_configuration():
+    with pytest.raises(ValueError, match="distill is a share"):
+        TrainConfig(distill=2.0)

@@ -67,6 +67,10 @@ class TrainConfig:
     # A lexicon (lexicon.Lexicon): a linear model of each block's own words, whose
     # score the first pass reads as one more feature (BENCHMARKS.md, "The lexicon").
     lexicon: bool = False
+    # Share of the second pass's target that comes from a teacher instead of the label:
+    # the second pass itself, fitted on the inner folds and scoring the pages it did
+    # not see (self-distillation, second_pass_teacher). 0 learns from the labels alone.
+    distill: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.max_features, int | float):
@@ -74,6 +78,8 @@ class TrainConfig:
         self.max_features = tuple(float(share) for share in self.max_features)
         if not self.max_features:
             raise ValueError("max_features needs at least one share (one per member)")
+        if not 0.0 <= self.distill <= 1.0:
+            raise ValueError(f"distill is a share of the target, in [0, 1]: got {self.distill}")
 
     @property
     def members(self) -> int:
@@ -226,13 +232,33 @@ def first_pass_oof(pages: list[PageData], config: TrainConfig,
     """Out-of-fold first-pass probabilities, the second pass's honest inputs
     (``matrices``, columns ``names``, replace the pages' features.X)."""
     matrices = matrices if matrices is not None else [p.features.X for p in pages]
+    return inner_oof(pages, config, matrices, names)
+
+
+def inner_oof(pages: list[PageData], config: TrainConfig, matrices: list[np.ndarray],
+              names: tuple[str, ...], max_iter: int | None = None) -> list[np.ndarray]:
+    """Each page's probabilities from a model of ``matrices`` (columns ``names``) fitted
+    on the other inner folds' pages (config.inner_folds, grouped by domain)."""
     out: list[np.ndarray] = [np.zeros(0)] * len(pages)
     for train_idx, test_idx in grouped_folds(pages, config.inner_folds):
-        model = config.model(names=names).fit(
+        model = config.model(names=names, max_iter=max_iter).fit(
             *stack([pages[i] for i in train_idx], [matrices[i] for i in train_idx]))
         for i in test_idx:
             out[i] = model.content_probability(matrices[i])
     return out
+
+
+def soft_targets(X: np.ndarray, y: np.ndarray, w: np.ndarray, teacher: np.ndarray,
+                 share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows that teach the target ``(1 - share) * y + share * teacher``: each row twice,
+    as content weighted by the target and as chrome by its complement (the log loss of
+    a soft target, which a classifier of hard labels can fit). Rows of weight 0 go."""
+    target = (1.0 - share) * y + share * teacher
+    X2 = np.vstack([X, X])
+    y2 = np.concatenate([np.ones(len(y), dtype=y.dtype), np.zeros(len(y), dtype=y.dtype)])
+    w2 = np.concatenate([w * target, w * (1.0 - target)])
+    kept = w2 > 0
+    return X2[kept], y2[kept], w2[kept]
 
 
 def _texts_and_labels(pages: list[PageData]) -> tuple[list[str], np.ndarray]:
@@ -311,9 +337,21 @@ def fit_member(pages: list[PageData], config: TrainConfig, threshold: float
     oof = first_pass_oof(pages, config, inputs, names)
     matrices = [np.hstack([x, context_features(p.features, q)])
                 for x, p, q in zip(inputs, pages, oof)]
+    rows = stack(pages, matrices)
+    if config.distill > 0:
+        teacher = second_pass_teacher(pages, config, matrices, names + CONTEXT_NAMES)
+        rows = soft_targets(*rows, teacher, config.distill)
     second = config.model(names=names + CONTEXT_NAMES,
-                          max_iter=config.second_max_iter).fit(*stack(pages, matrices))
+                          max_iter=config.second_max_iter).fit(*rows)
     return ContentModel(first, second, threshold, lexicon)
+
+
+def second_pass_teacher(pages: list[PageData], config: TrainConfig,
+                        matrices: list[np.ndarray], names: tuple[str, ...]) -> np.ndarray:
+    """The second pass's probabilities of every block, each page's from a second pass
+    fitted on the other inner folds: what the second pass would say of pages it has
+    not seen, which ``config.distill`` blends into its target (BENCHMARKS.md)."""
+    return np.concatenate(inner_oof(pages, config, matrices, names, config.second_max_iter))
 
 
 def cross_validate(pages: list[PageData], config: TrainConfig,
@@ -410,7 +448,7 @@ _OPTIONS = {
     "max_iter": "--max-iter", "second_max_iter": "--second-max-iter",
     "max_features": "--max-features", "min_label_f1": "--min-label-f1",
     "folds": "--folds", "seed": "--seed", "threshold": "--threshold",
-    "lexicon": "--lexicon",
+    "lexicon": "--lexicon", "distill": "--distill",
 }
 
 
