@@ -158,12 +158,13 @@ def main() -> int:
         inputs = [np.hstack([x, np.asarray(columns(p), dtype=np.float32)])
                   for x, p in zip(inputs, pages)]
     config = TrainConfig(max_iter=args.max_iter, learning_rate=args.learning_rate,
-                         max_features=args.max_features, seed=args.seed)
+                         max_features=args.max_features, seed=args.seed,
+                         distill=args.distill)
     folds = list(grouped_folds(pages, FOLDS))
     first = _out_of_fold(pages, inputs, folds, config, args.domain_share)
     matrices = [np.hstack([x, context_features(p.features, q)])
                 for x, p, q in zip(inputs, pages, first)]
-    second = _out_of_fold(pages, matrices, folds, config, args.domain_share, args.distill)
+    second = _out_of_fold(pages, matrices, folds, config, args.domain_share, config.distill)
     if args.save is not None:
         with args.save.open("wb") as f:
             pickle.dump({"page_ids": [p.page_id for p in pages], "first": first,

@@ -185,12 +185,17 @@ def _positive_int(value: str) -> int:
     return int(value)
 
 
+def _number(value: str) -> float:
+    """``value`` as a float; NaN (outside every range) when it is not a number."""
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
+
+
 def _share(value: str) -> float:
     """A number in [0, 1], as --distill takes it."""
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
+    number = _number(value)
     if not 0.0 <= number <= 1.0:
         raise argparse.ArgumentTypeError(f"expected a share in [0, 1]: {value!r}")
     return number
@@ -200,10 +205,7 @@ def _shares(value: str) -> tuple[float, ...]:
     """Numbers in (0, 1], comma-separated, as --max-features takes them."""
     shares = []
     for part in value.split(","):
-        try:
-            number = float(part)
-        except ValueError:
-            number = float("nan")
+        number = _number(part)
         if not 0.0 < number <= 1.0:
             raise argparse.ArgumentTypeError(
                 f"expected a share in (0, 1], or several comma-separated: {value!r}")
@@ -325,7 +327,7 @@ def _add_train(commands) -> None:
     train.add_argument("--distill", type=_share, default=0.0, metavar="SHARE",
                        help="let the second pass learn from SHARE of its own out-of-fold "
                             "probabilities and 1 - SHARE of the labels (default 0: the "
-                            "labels alone); training takes about half as long again")
+                            "labels alone); training takes nearly twice as long")
     train.add_argument("--folds", type=int, default=5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jobs", type=int, default=2, help="processes for reading pages")
