@@ -12,8 +12,17 @@ from dechaff import estimator
 from dechaff.cli import build_parser, main, train_config
 from dechaff.datasets import list_pages
 from dechaff.estimator import FEATURE_SAMPLING_SINCE, BlockClassifier, _sklearn_version
+from dechaff.features import FEATURE_NAMES
 from dechaff.model_io import load_model, manifest_path
-from dechaff.train import TrainConfig, command_options, fit, prepare_page, soft_targets
+from dechaff.train import (
+    SOFT_TARGET_FLOOR,
+    TrainConfig,
+    command_options,
+    fit,
+    prepare_page,
+    second_pass_teacher,
+    soft_targets,
+)
 
 from .conftest import LABELED
 
@@ -98,6 +107,7 @@ def test_the_scikit_learn_version_is_read_from_release_and_pre_release_strings(
     TrainConfig(max_iter=100, second_max_iter=50, min_label_f1=0.5, folds=4, seed=3,
                 threshold=0.35, max_features=(0.75,)),
     TrainConfig(distill=0.5, lexicon=True),
+    TrainConfig(distill=0.25, teacher_max_iter=40),
 ])
 def test_the_recorded_command_options_give_back_the_configuration(config):
     options = command_options(config)
@@ -125,6 +135,36 @@ def test_soft_targets_of_the_labels_alone_are_the_rows_as_they_were():
     X, y, w = np.array([[1.0], [2.0]]), np.array([1, 0]), np.array([1.0, 2.0])
     X2, y2, w2 = soft_targets(X, y, w, np.array([0.3, 0.9]), 0.0)
     assert (X2.tolist(), y2.tolist(), w2.tolist()) == ([[1.0], [2.0]], [1, 0], [1.0, 2.0])
+
+
+def test_soft_targets_leave_out_a_copy_below_the_floor_of_its_rows_weight():
+    X, y, w = np.array([[1.0], [2.0]]), np.array([1, 0]), np.array([1.0, 2.0])
+    # Targets 0.5 * label + 0.5 * teacher: 0.9975 (its chrome copy 0.0025) and 0.25.
+    X2, y2, w2 = soft_targets(X, y, w, np.array([0.995, 0.5]), 0.5)
+    assert SOFT_TARGET_FLOOR > 0.0025
+    assert X2[:, 0].tolist() == [1.0, 2.0, 2.0]
+    assert y2.tolist() == [1, 1, 0]
+    assert np.allclose(w2, [0.9975, 0.5, 1.5])
+
+
+def test_the_teacher_takes_its_own_number_of_steps(monkeypatch):
+    pages = [prepare_page(ref) for ref in list_pages(LABELED)]
+    matrices = [p.features.X for p in pages]
+    steps = []
+    real_fit = BlockClassifier.fit
+
+    def counting_fit(self, *args, **kwargs):
+        steps.append(self.max_iter)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(BlockClassifier, "fit", counting_fit)
+    with threadpool_limits(1):
+        second_pass_teacher(pages, TrainConfig(max_iter=9, teacher_max_iter=3), matrices,
+                            FEATURE_NAMES)
+        second_pass_teacher(pages, TrainConfig(max_iter=9, second_max_iter=5,
+                                               teacher_max_iter=None), matrices,
+                            FEATURE_NAMES)
+    assert steps == [3, 3, 3, 5, 5, 5]  # one per inner fold
 
 
 def test_a_classifier_fitted_on_soft_targets_learns_the_teachers_probability():
