@@ -164,7 +164,8 @@ def test_the_teacher_takes_its_own_number_of_steps(monkeypatch):
         second_pass_teacher(pages, TrainConfig(max_iter=9, second_max_iter=5,
                                                teacher_max_iter=None), matrices,
                             FEATURE_NAMES)
-    assert steps == [3, 3, 3, 5, 5, 5]  # one per inner fold
+        second_pass_teacher(pages, TrainConfig(max_iter=4), matrices, FEATURE_NAMES)
+    assert steps == [3, 3, 3, 5, 5, 5, 4, 4, 4]  # one per inner fold, never above the pass
 
 
 def test_a_classifier_fitted_on_soft_targets_learns_the_teachers_probability():

@@ -71,8 +71,8 @@ class TrainConfig:
     # the second pass itself, fitted on the inner folds and scoring the pages it did
     # not see (self-distillation, second_pass_teacher). 0 learns from the labels alone.
     distill: float = 0.0
-    # Boosting steps of that teacher (None: as the second pass). It only has to be as
-    # good as a second pass of 100 steps, which did as well as 300 (second_max_iter).
+    # Boosting steps of that teacher (None, or more: as the second pass). It only has
+    # to be as good as a second pass of 100 steps, which did as well as 300.
     teacher_max_iter: int | None = 100
 
     def __post_init__(self) -> None:
@@ -361,7 +361,8 @@ def second_pass_teacher(pages: list[PageData], config: TrainConfig,
     """The second pass's probabilities of every block, each page's from a second pass
     fitted on the other inner folds: what the second pass would say of pages it has
     not seen, which ``config.distill`` blends into its target (BENCHMARKS.md)."""
-    steps = config.teacher_max_iter or config.second_max_iter
+    second = config.second_max_iter or config.max_iter
+    steps = min(config.teacher_max_iter or second, second)
     return np.concatenate(inner_oof(pages, config, matrices, names, steps))
 
 
